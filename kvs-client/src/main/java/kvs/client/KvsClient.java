@@ -1,0 +1,185 @@
+package kvs.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import kvs.common.Frames;
+import kvs.common.HostPort;
+import kvs.common.Limits;
+import kvs.proto.Get;
+import kvs.proto.Request;
+import kvs.proto.Response;
+import kvs.proto.Rm;
+import kvs.proto.Set;
+
+/**
+ * A connection to a kvs server: {@code set}, {@code get}, {@code remove}.
+ *
+ * <p>Thread-safe: calls from many threads are serialized on the one connection, one request in
+ * flight at a time. It uses a plain blocking socket, so that a one-shot command pays for nothing
+ * it does not use. If the connection fails or a response times out, the client is closed and
+ * every later call fails: open a new one.
+ *
+ * <pre>{@code
+ * try (KvsClient kvs = KvsClient.connect(HostPort.parse("127.0.0.1:4000"))) {
+ *     kvs.set(key, value);
+ *     byte[] v = kvs.get(key); // null if absent
+ * }
+ * }</pre>
+ */
+public final class KvsClient implements AutoCloseable {
+
+    private final HostPort address;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    /** The id of the last request sent; guarded by {@code this}. */
+    private long lastId;
+    /** Why the connection is unusable, or null; guarded by {@code this}. */
+    private IOException broken;
+
+    private KvsClient(HostPort address, Socket socket) throws IOException {
+        this.address = address;
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    }
+
+    public static KvsClient connect(HostPort address) throws IOException {
+        return connect(address, ClientOptions.defaults());
+    }
+
+    /**
+     * Connects to a server.
+     *
+     * @throws IOException naming the address and the cause if no connection can be made
+     */
+    public static KvsClient connect(HostPort address, ClientOptions options) throws IOException {
+        InetSocketAddress target = address.toSocketAddress();
+        if (target.isUnresolved()) {
+            throw new IOException("cannot connect to " + address + ": unknown host '"
+                    + address.host() + "'");
+        }
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(target, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.requestTimeout().toMillis()));
+            return new KvsClient(address, socket);
+        } catch (SocketTimeoutException e) {
+            socket.close();
+            throw new IOException("cannot connect to " + address + ": no answer within "
+                    + options.connectTimeout().toMillis() + " ms", e);
+        } catch (IOException e) {
+            socket.close();
+            throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets {@code key} to {@code value}. */
+    public void set(byte[] key, byte[] value) throws IOException {
+        Response r = call(Request.newBuilder().setSet(Set.newBuilder()
+                .setKey(wrap(key)).setValue(wrap(value))));
+        if (r.getResultCase() != Response.ResultCase.DONE) {
+            throw unexpected(r);
+        }
+    }
+
+    /** The value of {@code key}, or {@code null} if the server does not hold it. */
+    public byte[] get(byte[] key) throws IOException {
+        Response r = call(Request.newBuilder().setGet(Get.newBuilder().setKey(wrap(key))));
+        return switch (r.getResultCase()) {
+            case VALUE -> r.getValue().getValue().toByteArray();
+            case NOT_FOUND -> null;
+            default -> throw unexpected(r);
+        };
+    }
+
+    /** Removes {@code key}; returns whether the server held it. */
+    public boolean remove(byte[] key) throws IOException {
+        Response r = call(Request.newBuilder().setRm(Rm.newBuilder().setKey(wrap(key))));
+        return switch (r.getResultCase()) {
+            case DONE -> true;
+            case NOT_FOUND -> false;
+            default -> throw unexpected(r);
+        };
+    }
+
+    public HostPort address() {
+        return address;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (broken == null) {
+            broken = new IOException("the client is closed");
+        }
+        socket.close();
+    }
+
+    /** Sends one request and reads its response; an {@code Error} response becomes an exception. */
+    private synchronized Response call(Request.Builder request) throws IOException {
+        if (broken != null) {
+            throw new IOException("connection to " + address + " is unusable: " + broken.getMessage(),
+                    broken);
+        }
+        long id = ++lastId;
+        Response response;
+        try {
+            Frames.write(out, request.setId(id).build());
+            out.flush();
+            byte[] frame = Frames.read(in, Limits.MAX_RESPONSE_FRAME_BYTES);
+            if (frame == null) {
+                throw new EOFException("the server closed the connection");
+            }
+            response = Response.parseFrom(frame);
+        } catch (SocketTimeoutException e) {
+            throw fail(new IOException("no response from " + address + " within "
+                    + socket.getSoTimeout() + " ms", e));
+        } catch (InvalidProtocolBufferException e) {
+            throw fail(new IOException("malformed response from " + address + ": " + e.getMessage(), e));
+        } catch (IOException e) {
+            throw fail(new IOException("connection to " + address + " failed: " + e.getMessage(), e));
+        }
+        if (response.getResultCase() == Response.ResultCase.ERROR) {
+            if (response.getId() != id) {
+                // An error with another id (0) means the server could not read the request.
+                fail(new IOException("the server closed the connection"));
+            }
+            throw new ServerErrorException(response.getError().getCode(),
+                    response.getError().getMessage());
+        }
+        if (response.getId() != id) {
+            throw fail(new IOException("response id " + response.getId() + " does not match request id "
+                    + id + " from " + address));
+        }
+        return response;
+    }
+
+    private synchronized IOException fail(IOException e) {
+        broken = e;
+        try {
+            socket.close();
+        } catch (IOException c) {
+            e.addSuppressed(c);
+        }
+        return e;
+    }
+
+    private IOException unexpected(Response r) {
+        return fail(new IOException("unexpected response from " + address + ": " + r.getResultCase()));
+    }
+
+    private static ByteString wrap(byte[] bytes) {
+        return UnsafeByteOperations.unsafeWrap(bytes);
+    }
+}

@@ -1,0 +1,118 @@
+package kvs.client.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import kvs.client.ClientOptions;
+import kvs.client.KvsClient;
+import kvs.common.HostPort;
+import kvs.common.cli.Converters;
+import kvs.common.cli.UsageErrors;
+import kvs.common.cli.VersionProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kvs-client}: one request to a kvs server per run.
+ *
+ * <p>Values and {@code Key not found} from {@code get} go to standard output; diagnostics go to
+ * standard error only. Exit codes are mapped from exceptions in one place,
+ * {@link #commandLine}'s handler.
+ */
+@Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        usageHelpAutoWidth = true, sortOptions = false,
+        subcommands = {SetCommand.class, GetCommand.class, RmCommand.class, HelpCommand.class},
+        synopsisSubcommandLabel = "(set | get | rm | help)",
+        description = "Sets, gets and removes keys on a kvs server.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
+            "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
+            "  kvs-client rm greeting"},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
+            "1:failed: no server, timeout, error from the server, rm of a missing key",
+            "2:usage error"})
+public final class ClientMain implements Callable<Integer> {
+
+    /** Exit code of a command that ran and failed. */
+    static final int EXIT_FAILED = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
+            defaultValue = "127.0.0.1:4000", scope = ScopeType.INHERIT,
+            description = "Server address: HOST:PORT, IPv6 in brackets ([::1]:4000)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    HostPort address;
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "3s", scope = ScopeType.INHERIT,
+            description = "How long to wait for a connection. Default: ${DEFAULT-VALUE}.")
+    Duration connectTimeout;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "10s", scope = ScopeType.INHERIT,
+            description = "How long to wait for the response. Default: ${DEFAULT-VALUE}.")
+    Duration requestTimeout;
+
+    final InputStream stdin;
+    final OutputStream stdout;
+
+    ClientMain(InputStream stdin, OutputStream stdout) {
+        this.stdin = stdin;
+        this.stdout = stdout;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(System.in, System.out, System.err).execute(args));
+    }
+
+    /** The command line with its streams: values are written to {@code stdout} as raw bytes. */
+    static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout));
+        cmd.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
+        cmd.setErr(new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true));
+        cmd.setParameterExceptionHandler(new UsageErrors());
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            PrintWriter err = c.getErr();
+            if (e instanceof IOException) {
+                err.println("kvs-client: " + e.getMessage());
+            } else {
+                err.println("kvs-client: internal error: " + e);
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_FAILED;
+        });
+        return cmd;
+    }
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: set, get or rm");
+    }
+
+    KvsClient connect() throws IOException {
+        return KvsClient.connect(address, new ClientOptions(connectTimeout, requestTimeout));
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,40 @@
+package kvs.client.cli;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import kvs.client.KvsClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code kvs-client rm KEY}. */
+@Command(name = "rm", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Removes KEY. Prints nothing.",
+            "A missing key prints 'Key not found' on standard error and exits 1."})
+final class RmCommand implements Callable<Integer> {
+
+    @ParentCommand
+    ClientMain main;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8).")
+    String key;
+
+    @Override
+    public Integer call() throws IOException {
+        boolean removed;
+        try (KvsClient kvs = main.connect()) {
+            removed = kvs.remove(Keys.utf8(spec, key));
+        }
+        if (!removed) {
+            main.err().println(GetCommand.NOT_FOUND);
+            main.err().flush();
+            return ClientMain.EXIT_FAILED;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,89 @@
+package kvs.common.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.util.List;
+import kvs.common.Frames;
+
+/**
+ * Splits a byte stream into frames: a base-128 varint32 length, then that many bytes.
+ * Emits each frame's message bytes as a {@link ByteBuf}, without the prefix.
+ *
+ * <pre>
+ * BEFORE (two frames, split anywhere)       AFTER
+ * +----+-------+----+-----------+           +-------+ +-----------+
+ * | 05 | 5 B   | 0A | 10 B      |   ---->   | 5 B   | | 10 B      |
+ * +----+-------+----+-----------+           +-------+ +-----------+
+ * </pre>
+ *
+ * <p>Unlike Netty's {@code ProtobufVarint32FrameDecoder}, a frame over {@code maxFrameBytes} is
+ * refused from its prefix alone with a {@link TooLongFrameException}, and a prefix longer than five
+ * bytes with a {@link CorruptedFrameException}; nothing of such a frame is buffered. After either,
+ * the decoder drops everything else it receives: the stream has lost its framing, and the
+ * connection is to be closed.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+
+    private final int maxFrameBytes;
+    private boolean failed;
+
+    public FrameDecoder(int maxFrameBytes) {
+        if (maxFrameBytes < 0) {
+            throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes);
+        }
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        while (in.isReadable()) {
+            int start = in.readerIndex();
+            long length = readVarint32(in);
+            if (length == INCOMPLETE) {
+                in.readerIndex(start);
+                return;
+            }
+            if (length > maxFrameBytes) {
+                fail(in);
+                throw new TooLongFrameException("frame of " + length
+                        + " bytes is over the limit of " + maxFrameBytes + " bytes");
+            }
+            if (in.readableBytes() < length) {
+                in.readerIndex(start);
+                return;
+            }
+            out.add(in.readRetainedSlice((int) length));
+        }
+    }
+
+    private static final long INCOMPLETE = -1;
+
+    /** Reads a varint32 as an unsigned value, or returns {@link #INCOMPLETE}. */
+    private long readVarint32(ByteBuf in) {
+        long value = 0;
+        for (int i = 0; i < Frames.MAX_VARINT32_BYTES; i++) {
+            if (!in.isReadable()) {
+                return INCOMPLETE;
+            }
+            byte b = in.readByte();
+            value |= (long) (b & 0x7F) << (7 * i);
+            if (b >= 0) {
+                return value;
+            }
+        }
+        fail(in);
+        throw new CorruptedFrameException("malformed frame length prefix (more than 5 bytes)");
+    }
+
+    private void fail(ByteBuf in) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+    }
+}

@@ -1,0 +1,59 @@
+package kvs.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import kvs.proto.Error;
+import kvs.proto.ErrorCode;
+import kvs.server.store.CorruptionException;
+import kvs.server.store.StoreClosedException;
+
+/** The one place where failures become protocol errors (docs/PROTOCOL.md, "Errors"). */
+final class ErrorMapper {
+
+    private ErrorMapper() {
+    }
+
+    /** The error for a store operation that failed; nothing was applied. */
+    static Error storeFailure(Throwable t) {
+        if (t instanceof StoreClosedException) {
+            return error(ErrorCode.UNAVAILABLE, "the server is shutting down; retry on another"
+                    + " server or after it restarts");
+        }
+        if (t instanceof CorruptionException c) {
+            return error(ErrorCode.STORAGE, "stored data is damaged: " + c.getMessage()
+                    + "; run kvs-server --check to see all damage");
+        }
+        if (t instanceof IOException) {
+            return error(ErrorCode.STORAGE, "storage error, nothing was applied: " + t.getMessage());
+        }
+        if (t instanceof IllegalArgumentException) {
+            return error(ErrorCode.BAD_REQUEST, t.getMessage());
+        }
+        return error(ErrorCode.STORAGE, "internal error, nothing was applied: " + t);
+    }
+
+    /**
+     * The error for bytes that could not be decoded into a request; the connection is closed
+     * after it, since the stream's framing can no longer be trusted.
+     */
+    static Error decodeFailure(Throwable t) {
+        if (t instanceof TooLongFrameException) {
+            return error(ErrorCode.TOO_LARGE, t.getMessage());
+        }
+        if (t instanceof CorruptedFrameException) {
+            return error(ErrorCode.BAD_REQUEST, t.getMessage());
+        }
+        Throwable cause = t instanceof DecoderException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof InvalidProtocolBufferException) {
+            return error(ErrorCode.BAD_REQUEST, "malformed request message: " + cause.getMessage());
+        }
+        return error(ErrorCode.BAD_REQUEST, "undecodable request: " + cause);
+    }
+
+    static Error error(ErrorCode code, String message) {
+        return Error.newBuilder().setCode(code).setMessage(message).build();
+    }
+}

@@ -1,0 +1,202 @@
+package kvs.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import kvs.server.store.Store;
+
+/**
+ * A running kvs server: one {@link Store} behind a Netty listener. The lifecycle, nothing else:
+ * the pipeline is {@link ServerInitializer}'s, request handling {@link RequestHandler}'s.
+ *
+ * <h2>Threads</h2>
+ * One acceptor thread; event-loop threads for socket I/O and codecs; a pool of store executors
+ * that apply requests, so that no event loop ever waits on the disk.
+ *
+ * <h2>Shutdown order ({@link #close})</h2>
+ * <ol>
+ * <li>Stop accepting connections.
+ * <li>Stop reading from every connection.
+ * <li>Drain: wait (up to the configured drain timeout) until every request already received has
+ *     been applied and its response written out.
+ * <li>Close every connection, stop the threads.
+ * <li>Close the store: fsync, close files, release the directory lock.
+ * </ol>
+ */
+public final class KvsServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(KvsServer.class.getName());
+
+    private final ServerConfig config;
+    private final Store store;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final EventExecutorGroup storeExecutors;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final Channel serverChannel;
+    private volatile boolean closing;
+    private boolean closeStarted;
+
+    private KvsServer(ServerConfig config, Store store) throws IOException {
+        this.config = config;
+        this.store = store;
+        int cores = Runtime.getRuntime().availableProcessors();
+        acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(cores, NioIoHandler.newFactory());
+        storeExecutors = new DefaultEventExecutorGroup(Math.max(4, 2 * cores));
+        RequestHandler handler = new RequestHandler(store, config, () -> closing);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ServerInitializer(config.maxFrameBytes(), storeExecutors, handler,
+                        channels));
+        ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            shutdownThreads();
+            Throwable cause = bind.cause();
+            String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            throw new IOException("cannot listen on " + config.address() + ": " + why, cause);
+        }
+        serverChannel = bind.channel();
+    }
+
+    /**
+     * Opens the store in the configured directory and starts listening.
+     *
+     * @throws IOException if the store cannot be opened or the address cannot be bound; nothing
+     *     is left running then
+     */
+    public static KvsServer start(ServerConfig config) throws IOException {
+        Store store = Store.open(config.dir(), config.store());
+        try {
+            return new KvsServer(config, store);
+        } catch (IOException | RuntimeException e) {
+            try {
+                store.close();
+            } catch (IOException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
+    }
+
+    /** The address listened on, with the actual port if port 0 was asked for. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Waits until {@link #close} has finished. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Shuts down in the order the class documents. Idempotent; later calls wait for the first. */
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closeStarted) {
+                awaitClosedUninterruptibly();
+                return;
+            }
+            closeStarted = true;
+        }
+        try {
+            serverChannel.close().awaitUninterruptibly();
+            long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+            List<Future<?>> pending = new ArrayList<>();
+            for (Channel ch : channels) {
+                pending.add(ch.eventLoop().submit(() -> ch.config().setAutoRead(false)));
+            }
+            awaitAll(pending, deadline);
+            pending.clear();
+            for (EventExecutor e : storeExecutors) {
+                pending.add(e.submit(() -> { }));
+            }
+            boolean drained = awaitAll(pending, deadline);
+            closing = true;
+            pending.clear();
+            for (Channel ch : channels) {
+                // Written from the head of the pipeline: completes once earlier responses are out.
+                pending.add(ch.pipeline().firstContext().writeAndFlush(Unpooled.EMPTY_BUFFER));
+            }
+            drained &= awaitAll(pending, deadline);
+            if (!drained) {
+                LOG.log(Level.WARNING, "shutdown: requests still in progress after {0}; closing"
+                        + " connections anyway", config.drainTimeout());
+            }
+            channels.close().awaitUninterruptibly();
+            shutdownThreads();
+        } finally {
+            try {
+                store.close();
+            } finally {
+                closed.countDown();
+            }
+        }
+    }
+
+    private void shutdownThreads() {
+        List<Future<?>> done = List.of(
+                acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS),
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS),
+                storeExecutors.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+        for (Future<?> f : done) {
+            f.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean awaitAll(List<Future<?>> futures, long deadlineNanos) {
+        boolean all = true;
+        for (Future<?> f : futures) {
+            long left = deadlineNanos - System.nanoTime();
+            all &= f.awaitUninterruptibly(Math.max(0, left), TimeUnit.NANOSECONDS);
+        }
+        return all;
+    }
+
+    private void awaitClosedUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                closed.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

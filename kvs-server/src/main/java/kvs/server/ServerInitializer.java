@@ -1,0 +1,55 @@
+package kvs.server;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import io.netty.util.concurrent.EventExecutorGroup;
+import kvs.common.codec.FrameDecoder;
+import kvs.proto.Request;
+
+/**
+ * Each connection's pipeline: framing and protobuf codecs on the event loop, then the request
+ * handler on a store executor.
+ *
+ * <pre>
+ *  bytes in  → FrameDecoder → ProtobufDecoder(Request) ─┐
+ *                                                        ├→ RequestHandler (store executor)
+ *  bytes out ← LengthFieldPrepender ← ProtobufEncoder ←──┘
+ * </pre>
+ */
+final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private static final ProtobufDecoder REQUEST_DECODER =
+            new ProtobufDecoder(Request.getDefaultInstance());
+    private static final ProtobufVarint32LengthFieldPrepender PREPENDER =
+            new ProtobufVarint32LengthFieldPrepender();
+    private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
+
+    private final int maxFrameBytes;
+    private final EventExecutorGroup storeExecutors;
+    private final RequestHandler handler;
+    private final ChannelGroup channels;
+
+    ServerInitializer(int maxFrameBytes, EventExecutorGroup storeExecutors, RequestHandler handler,
+            ChannelGroup channels) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.storeExecutors = storeExecutors;
+        this.handler = handler;
+        this.channels = channels;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        channels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
+        p.addLast("requestDecoder", REQUEST_DECODER);
+        p.addLast("framePrepender", PREPENDER);
+        p.addLast("responseEncoder", ENCODER);
+        p.addLast(storeExecutors, "handler", handler);
+    }
+}

@@ -1,0 +1,140 @@
+package kvs.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import kvs.common.HostPort;
+import kvs.common.Limits;
+import kvs.common.Units;
+import kvs.common.Version;
+import kvs.common.cli.Converters;
+import kvs.common.cli.UsageErrors;
+import kvs.common.cli.VersionProvider;
+import kvs.server.store.StoreOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/** {@code kvs-server}: runs one store behind a listener until SIGTERM or SIGINT. */
+@Command(name = "kvs-server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Serves a kvs key/value store over TCP.", "",
+            "Logs go to stderr. SIGTERM or SIGINT stops the server cleanly: it stops accepting,"
+                + " answers the requests already received, closes the store and exits 0."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly by SIGTERM or SIGINT",
+            "1:could not start (address in use, data directory in use or damaged, ...) or failed",
+            "2:usage error (bad flag or value)"})
+public final class ServerMain implements Callable<Integer> {
+
+    private static final System.Logger LOG = System.getLogger(ServerMain.class.getName());
+
+    @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
+            defaultValue = "127.0.0.1:4000",
+            description = "Address to listen on: HOST:PORT, IPv6 in brackets ([::1]:4000)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    HostPort address;
+
+    @Option(names = "--dir", paramLabel = "PATH", defaultValue = "./kvs-data",
+            description = "Data directory, created if missing. Default: ${DEFAULT-VALUE}.")
+    Path dir;
+
+    @Option(names = "--max-value-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "64MiB",
+            description = "Largest value accepted; larger ones get a TOO_LARGE error."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long maxValueBytes;
+
+    @Option(names = "--max-segment-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "128MiB",
+            description = "Size at which the active data file is sealed and a new one begun."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long maxSegmentBytes;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "10s",
+            description = "On shutdown, how long to wait for requests already received."
+                    + " Default: ${DEFAULT-VALUE}.")
+    Duration drainTimeout;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, for {@code main} and for tests. */
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new ServerMain());
+        cmd.setParameterExceptionHandler(new UsageErrors());
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            PrintWriter err = c.getErr();
+            if (e instanceof IOException) {
+                err.println("kvs-server: " + e.getMessage());
+            } else {
+                err.println("kvs-server: internal error: " + e);
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cmd;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = toConfig();
+        LogSetup.toStderr();
+        long start = System.nanoTime();
+        KvsServer server = KvsServer.start(config);
+        long openMillis = (System.nanoTime() - start) / 1_000_000;
+        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2}, {3} keys loaded in {4} ms",
+                Version.get(), new HostPort(server.localAddress().getHostString(),
+                        server.localAddress().getPort()),
+                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
+        onStopSignals(server);
+        server.awaitClosed();
+        LOG.log(Level.INFO, "kvs-server stopped");
+        return 0;
+    }
+
+    private ServerConfig toConfig() {
+        CommandLine cmd = new CommandLine(this);
+        if (maxValueBytes > Limits.MAX_RESPONSE_FRAME_BYTES - Limits.FRAME_OVERHEAD_BYTES
+                - Limits.MAX_KEY_BYTES) {
+            throw new CommandLine.ParameterException(cmd, "--max-value-bytes "
+                    + Units.formatSize(maxValueBytes) + " is over the largest possible, 2047MiB");
+        }
+        if (maxSegmentBytes < 1024) {
+            throw new CommandLine.ParameterException(cmd, "--max-segment-bytes must be at least 1KiB");
+        }
+        return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
+                drainTimeout, StoreOptions.defaults().withMaxSegmentBytes(maxSegmentBytes));
+    }
+
+    /** The first SIGTERM or SIGINT shuts down cleanly; a second exits at once. */
+    private static void onStopSignals(KvsServer server) {
+        AtomicInteger signals = new AtomicInteger();
+        SignalHandler handler = sig -> {
+            if (signals.getAndIncrement() > 0) {
+                LOG.log(Level.WARNING, "second SIG{0}: exiting now", sig.getName());
+                Runtime.getRuntime().halt(1);
+            }
+            LOG.log(Level.INFO, "SIG{0}: shutting down", sig.getName());
+            Thread t = new Thread(() -> {
+                try {
+                    server.close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.ERROR, "shutdown failed", e);
+                }
+            }, "kvs-shutdown");
+            t.start();
+        };
+        Signal.handle(new Signal("TERM"), handler);
+        Signal.handle(new Signal("INT"), handler);
+    }
+}

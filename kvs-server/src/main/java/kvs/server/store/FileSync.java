@@ -1,0 +1,19 @@
+package kvs.server.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** fsync of a directory, so that files created, renamed or deleted in it stay so after a crash. */
+final class FileSync {
+
+    private FileSync() {
+    }
+
+    static void directory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package kvs.server.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads a data file from start to end, checking the file header and each record's lengths and
+ * checksum, and hands every good record to a visitor. Stops at the first damage and describes it.
+ *
+ * <p>Whether damage is a torn tail (what a crash during an append leaves) is judged here; whether
+ * it is forgiven is the caller's policy: only in the newest file (docs/FORMAT.md, "Recovery").
+ */
+final class SegmentScanner {
+
+    /** Receives each good record in file order. */
+    interface Visitor {
+        void record(long offset, int size, long seq, byte type, byte[] key);
+    }
+
+    /**
+     * The first damage in a file.
+     *
+     * @param offset where the damaged record (or header) begins: everything before it is good
+     * @param tornTail whether it looks like an interrupted append: a record cut short by the end
+     *     of the file, a bad last record, or only zero bytes from here to the end
+     */
+    record Damage(long offset, String reason, boolean tornTail) {
+    }
+
+    private static final int BUFFER_BYTES = 256 * 1024;
+
+    private final FileChannel channel;
+    private final long end;
+    private ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
+    /** File offset of {@code buf}'s first byte. */
+    private long bufStart;
+
+    private SegmentScanner(FileChannel channel) throws IOException {
+        this.channel = channel;
+        this.end = channel.size();
+        buf.limit(0);
+    }
+
+    /** Scans a whole file; returns {@code null} if it is clean, else its first damage. */
+    static Damage scan(FileChannel channel, Visitor visitor) throws IOException {
+        return new SegmentScanner(channel).run(visitor);
+    }
+
+    private Damage run(Visitor visitor) throws IOException {
+        if (end < RecordFormat.FILE_HEADER_BYTES) {
+            return new Damage(0, "file header cut short (" + end + " of "
+                    + RecordFormat.FILE_HEADER_BYTES + " bytes)", true);
+        }
+        fill(0, RecordFormat.FILE_HEADER_BYTES);
+        ByteBuffer h = buf.duplicate();
+        if (h.getInt() != RecordFormat.DATA_MAGIC) {
+            return new Damage(0, "not a kvs data file (bad magic number)", zerosFrom(0));
+        }
+        short version = h.getShort();
+        if (version != RecordFormat.VERSION) {
+            return new Damage(0, "unsupported data file version " + version
+                    + " (this build reads version " + RecordFormat.VERSION + ")", false);
+        }
+        long pos = RecordFormat.FILE_HEADER_BYTES;
+        CRC32C crc = new CRC32C();
+        while (pos < end) {
+            if (end - pos < RecordFormat.HEADER_BYTES) {
+                return new Damage(pos, "record header cut short by the end of the file", true);
+            }
+            fill(pos, RecordFormat.HEADER_BYTES);
+            int at = (int) (pos - bufStart);
+            long seq = buf.getLong(at + RecordFormat.SEQ_OFFSET);
+            byte type = buf.get(at + RecordFormat.TYPE_OFFSET);
+            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+            int valueLen = buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
+            long size = (long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen)
+                    + Integer.toUnsignedLong(valueLen);
+            String bad = checkHeader(type, keyLen, valueLen, size);
+            if (bad == null && pos + size > end) {
+                return new Damage(pos, "record of " + size + " bytes cut short by the end of the file",
+                        true);
+            }
+            if (bad != null) {
+                return new Damage(pos, bad, pos + size == end || zerosFrom(pos));
+            }
+            fill(pos, (int) size);
+            at = (int) (pos - bufStart);
+            crc.reset();
+            crc.update(buf.array(), at + RecordFormat.CRC_BYTES, (int) size - RecordFormat.CRC_BYTES);
+            if ((int) crc.getValue() != buf.getInt(at)) {
+                return new Damage(pos, "checksum mismatch in record of " + size + " bytes",
+                        pos + size == end || zerosFrom(pos));
+            }
+            byte[] key = new byte[keyLen];
+            buf.get(at + RecordFormat.HEADER_BYTES, key);
+            visitor.record(pos, (int) size, seq, type, key);
+            pos += size;
+        }
+        return null;
+    }
+
+    private static String checkHeader(byte type, int keyLen, int valueLen, long size) {
+        if (type != RecordFormat.TYPE_PUT && type != RecordFormat.TYPE_TOMBSTONE) {
+            return "unknown record type " + type;
+        }
+        if (keyLen <= 0 || keyLen > RecordFormat.MAX_KEY_BYTES) {
+            return "key length " + Integer.toUnsignedString(keyLen) + " outside 1.."
+                    + RecordFormat.MAX_KEY_BYTES;
+        }
+        if (valueLen < 0 || size > RecordFormat.MAX_RECORD_BYTES) {
+            return "value length " + Integer.toUnsignedString(valueLen) + " too large";
+        }
+        if (type == RecordFormat.TYPE_TOMBSTONE && valueLen != 0) {
+            return "tombstone with a value of " + valueLen + " bytes";
+        }
+        return null;
+    }
+
+    /** Makes {@code [pos, pos+n)} of the file available in {@code buf}. */
+    private void fill(long pos, int n) throws IOException {
+        if (pos >= bufStart && pos + n <= bufStart + buf.limit()) {
+            return;
+        }
+        if (n > buf.capacity()) {
+            buf = ByteBuffer.allocate(Math.max(n, BUFFER_BYTES));
+        }
+        buf.clear();
+        bufStart = pos;
+        int want = (int) Math.min(buf.capacity(), end - pos);
+        while (buf.position() < want) {
+            if (channel.read(buf, pos + buf.position()) < 0) {
+                break;
+            }
+        }
+        buf.flip();
+        if (buf.limit() < n) {
+            throw new IOException("file shrank while being read: wanted " + n + " bytes at offset "
+                    + pos + ", got " + buf.limit());
+        }
+    }
+
+    /** Whether every byte from {@code pos} to the end of the file is zero. */
+    private boolean zerosFrom(long pos) throws IOException {
+        for (long p = pos; p < end; ) {
+            int n = (int) Math.min(BUFFER_BYTES, end - p);
+            fill(p, n);
+            int at = (int) (p - bufStart);
+            for (int i = 0; i < n; i++) {
+                if (buf.get(at + i) != 0) {
+                    return false;
+                }
+            }
+            p += n;
+        }
+        return true;
+    }
+}
