@@ -23,8 +23,7 @@ final class SegmentScanner {
      * The first damage in a file.
      *
      * @param offset where the damaged record (or header) begins: everything before it is good
-     * @param tornTail whether it looks like an interrupted append: a record cut short by the end
-     *     of the file, a bad last record, or only zero bytes from here to the end
+     * @param tornTail whether it looks like an interrupted append: no good record follows it
      */
     record Damage(long offset, String reason, boolean tornTail) {
     }
@@ -33,6 +32,7 @@ final class SegmentScanner {
 
     private final FileChannel channel;
     private final long end;
+    private final CRC32C crc = new CRC32C();
     private ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
     /** File offset of {@code buf}'s first byte. */
     private long bufStart;
@@ -64,41 +64,67 @@ final class SegmentScanner {
                     + " (this build reads version " + RecordFormat.VERSION + ")", false);
         }
         long pos = RecordFormat.FILE_HEADER_BYTES;
-        CRC32C crc = new CRC32C();
         while (pos < end) {
-            if (end - pos < RecordFormat.HEADER_BYTES) {
-                return new Damage(pos, "record header cut short by the end of the file", true);
-            }
-            fill(pos, RecordFormat.HEADER_BYTES);
-            int at = (int) (pos - bufStart);
-            long seq = buf.getLong(at + RecordFormat.SEQ_OFFSET);
-            byte type = buf.get(at + RecordFormat.TYPE_OFFSET);
-            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
-            int valueLen = buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
-            long size = (long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen)
-                    + Integer.toUnsignedLong(valueLen);
-            String bad = checkHeader(type, keyLen, valueLen, size);
-            if (bad == null && pos + size > end) {
-                return new Damage(pos, "record of " + size + " bytes cut short by the end of the file",
-                        true);
-            }
+            String bad = checkRecord(pos);
             if (bad != null) {
-                return new Damage(pos, bad, pos + size == end || zerosFrom(pos));
+                return new Damage(pos, bad, !validRecordAfter(pos));
             }
-            fill(pos, (int) size);
-            at = (int) (pos - bufStart);
-            crc.reset();
-            crc.update(buf.array(), at + RecordFormat.CRC_BYTES, (int) size - RecordFormat.CRC_BYTES);
-            if ((int) crc.getValue() != buf.getInt(at)) {
-                return new Damage(pos, "checksum mismatch in record of " + size + " bytes",
-                        pos + size == end || zerosFrom(pos));
-            }
+            int at = (int) (pos - bufStart);
+            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+            int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
             byte[] key = new byte[keyLen];
             buf.get(at + RecordFormat.HEADER_BYTES, key);
-            visitor.record(pos, (int) size, seq, type, key);
+            visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
+                    buf.get(at + RecordFormat.TYPE_OFFSET), key);
             pos += size;
         }
         return null;
+    }
+
+    /**
+     * Checks the record at {@code pos}: a whole header, sane lengths, all of it inside the file, a
+     * matching checksum. Returns what is wrong, or {@code null} with the record in {@code buf}.
+     */
+    private String checkRecord(long pos) throws IOException {
+        if (end - pos < RecordFormat.HEADER_BYTES) {
+            return "record header cut short by the end of the file";
+        }
+        fill(pos, RecordFormat.HEADER_BYTES);
+        int at = (int) (pos - bufStart);
+        byte type = buf.get(at + RecordFormat.TYPE_OFFSET);
+        int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+        int valueLen = buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
+        long size = (long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen)
+                + Integer.toUnsignedLong(valueLen);
+        String bad = checkHeader(type, keyLen, valueLen, size);
+        if (bad != null) {
+            return bad;
+        }
+        if (pos + size > end) {
+            return "record of " + size + " bytes cut short by the end of the file";
+        }
+        fill(pos, (int) size);
+        at = (int) (pos - bufStart);
+        crc.reset();
+        crc.update(buf.array(), at + RecordFormat.CRC_BYTES, (int) size - RecordFormat.CRC_BYTES);
+        if ((int) crc.getValue() != buf.getInt(at)) {
+            return "checksum mismatch in record of " + size + " bytes";
+        }
+        return null;
+    }
+
+    /**
+     * Whether a good record starts anywhere after {@code pos}. If none does, the damage at
+     * {@code pos} is the end of what was written: a torn tail. If one does, data was written after
+     * the damage, and cutting it off would lose it.
+     */
+    private boolean validRecordAfter(long pos) throws IOException {
+        for (long p = pos + 1; p + RecordFormat.HEADER_BYTES <= end; p++) {
+            if (checkRecord(p) == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String checkHeader(byte type, int keyLen, int valueLen, long size) {

@@ -1,0 +1,93 @@
+package kvs.common.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.TooLongFrameException;
+import org.junit.jupiter.api.Test;
+
+class FrameDecoderTest {
+
+    private static final byte[] TWO_FRAMES = {3, 'a', 'b', 'c', 1, 'd'};
+
+    @Test
+    void decode_mergedFrames_emitsEach() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        assertTrue(ch.writeInbound(Unpooled.wrappedBuffer(TWO_FRAMES)));
+        assertFrame(ch, "abc");
+        assertFrame(ch, "d");
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_oneByteAtATime_emitsWholeFrames() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        for (byte b : TWO_FRAMES) {
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+        }
+        assertFrame(ch, "abc");
+        assertFrame(ch, "d");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_multiBytePrefixSplit() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1000));
+        byte[] body = new byte[300];
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xAC}));
+        assertNull(ch.readInbound());
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x02}), Unpooled.wrappedBuffer(body));
+        ByteBuf frame = ch.readInbound();
+        assertArrayEquals(body, ByteBufUtil.getBytes(frame));
+        frame.release();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_emptyFrame() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(10));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0}));
+        assertFrame(ch, "");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_overLimit_refusedFromPrefixAlone() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        // A prefix of 1 GiB followed by a few bytes: refused without waiting for the rest.
+        ByteBuf in = Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, 0x04, 1, 2});
+        TooLongFrameException e = assertThrows(TooLongFrameException.class, () -> ch.writeInbound(in));
+        assertTrue(e.getMessage().contains("over the limit of 100 bytes"), e.getMessage());
+        // Whatever follows is dropped: the framing is lost.
+        assertFalse(ch.writeInbound(Unpooled.wrappedBuffer(TWO_FRAMES)));
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_prefixOverFiveBytes_isCorrupt() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        ByteBuf in = Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80,
+            (byte) 0x80, (byte) 0x80, 1});
+        assertThrows(CorruptedFrameException.class, () -> ch.writeInbound(in));
+        assertFalse(ch.finish());
+    }
+
+    private static void assertFrame(EmbeddedChannel ch, String expected) {
+        ByteBuf frame = ch.readInbound();
+        try {
+            assertArrayEquals(expected.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    ByteBufUtil.getBytes(frame));
+        } finally {
+            frame.release();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package kvs.server.store;
+
+import static kvs.server.store.StoreTest.b;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Damaged files, in the manner of LevelDB's log tests: a torn tail of the newest file is cut off
+ * and everything before it kept; any other damage stops the open and names file and offset.
+ */
+class RecoveryTest {
+
+    @TempDir
+    Path dir;
+
+    /** Three records; returns the offset where the last one starts. */
+    private long writeThree() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("1"));
+            s.set(b("b"), b("22"));
+            long before = Files.size(file(1));
+            s.set(b("c"), b("333"));
+            return before;
+        }
+    }
+
+    @Test
+    void truncateNewest_atEveryOffsetOfItsLastRecord_keepsEveryRecordBefore() throws IOException {
+        long lastStart = writeThree();
+        long end = Files.size(file(1));
+        byte[] original = Files.readAllBytes(file(1));
+        for (long cut = lastStart; cut < end; cut++) {
+            Files.write(file(1), java.util.Arrays.copyOf(original, (int) cut));
+            try (Store s = Store.open(dir)) {
+                assertArrayEquals(b("1"), s.get(b("a")), "cut at " + cut);
+                assertArrayEquals(b("22"), s.get(b("b")), "cut at " + cut);
+                assertNull(s.get(b("c")), "cut at " + cut);
+            }
+            assertEquals(lastStart, Files.size(file(1)), "torn tail cut off, cut at " + cut);
+        }
+    }
+
+    @Test
+    void truncateNewest_insideFileHeader_opensEmpty() throws IOException {
+        writeThree();
+        for (int cut = 0; cut < RecordFormat.FILE_HEADER_BYTES; cut++) {
+            try (FileChannel ch = FileChannel.open(file(1), StandardOpenOption.WRITE)) {
+                ch.truncate(cut);
+            }
+            try (Store s = Store.open(dir)) {
+                assertEquals(0, s.size());
+                s.set(b("x"), b("y"));
+            }
+            try (Store s = Store.open(dir)) {
+                assertArrayEquals(b("y"), s.get(b("x")));
+            }
+        }
+    }
+
+    @Test
+    void flipEveryByteOfLastRecord_dropsOnlyIt() throws IOException {
+        long lastStart = writeThree();
+        long end = Files.size(file(1));
+        byte[] original = Files.readAllBytes(file(1));
+        for (long at = lastStart; at < end; at++) {
+            byte[] damaged = original.clone();
+            damaged[(int) at] ^= 0x40;
+            Files.write(file(1), damaged);
+            try (Store s = Store.open(dir)) {
+                assertArrayEquals(b("22"), s.get(b("b")), "flip at " + at);
+                assertNull(s.get(b("c")), "flip at " + at);
+            }
+        }
+    }
+
+    @Test
+    void flipInMiddleRecord_refusesToOpen_namingFileAndOffset() throws IOException {
+        writeThree();
+        long secondStart = RecordFormat.FILE_HEADER_BYTES + RecordFormat.recordSize(1, 1);
+        byte[] bytes = Files.readAllBytes(file(1));
+        bytes[(int) secondStart + RecordFormat.HEADER_BYTES] ^= 1; // the key "b"
+        Files.write(file(1), bytes);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Store.open(dir));
+        assertEquals(file(1), e.file());
+        assertEquals(secondStart, e.offset());
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        // Nothing was changed, and the directory is not left locked.
+        assertArrayEquals(bytes, Files.readAllBytes(file(1)));
+        assertThrows(CorruptionException.class, () -> Store.open(dir));
+    }
+
+    @Test
+    void zeroFilledTail_isCutOff() throws IOException {
+        long end;
+        writeThree();
+        end = Files.size(file(1));
+        try (FileChannel ch = FileChannel.open(file(1), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ch.write(ByteBuffer.allocate(4096));
+        }
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(b("333"), s.get(b("c")));
+        }
+        assertEquals(end, Files.size(file(1)));
+    }
+
+    @Test
+    void garbageAppended_isCutOff() throws IOException {
+        writeThree();
+        long end = Files.size(file(1));
+        byte[] garbage = new byte[100];
+        new Random(7).nextBytes(garbage);
+        garbage[RecordFormat.KEY_LEN_OFFSET] = 0x7F; // a length that runs past the end
+        Files.write(file(1), garbage, StandardOpenOption.APPEND);
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(b("333"), s.get(b("c")));
+        }
+        assertEquals(end, Files.size(file(1)));
+    }
+
+    @Test
+    void damageInSealedFile_refusesToOpen_evenAtItsTail() throws IOException {
+        StoreOptions small = StoreOptions.defaults().withMaxSegmentBytes(1024);
+        try (Store s = Store.open(dir, small)) {
+            for (int i = 0; i < 100; i++) {
+                s.set(b("k" + i), new byte[100]);
+            }
+        }
+        assertTrue(Files.exists(file(2)));
+        long size = Files.size(file(1));
+        try (FileChannel ch = FileChannel.open(file(1), StandardOpenOption.WRITE)) {
+            ch.truncate(size - 1);
+        }
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Store.open(dir, small));
+        assertEquals(file(1), e.file());
+    }
+
+    @Test
+    void badMagic_refusesToOpen() throws IOException {
+        writeThree();
+        byte[] bytes = Files.readAllBytes(file(1));
+        bytes[0] = 'X';
+        Files.write(file(1), bytes);
+        // The newest file, but not a torn tail: a file with another magic is not ours to cut.
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Store.open(dir));
+        assertTrue(e.getMessage().contains("magic"), e.getMessage());
+    }
+
+    @Test
+    void get_ofRecordDamagedAfterOpen_failsNamingFileAndOffset() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("value"));
+            try (FileChannel ch = FileChannel.open(file(1), StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(new byte[] {'X'}),
+                        RecordFormat.FILE_HEADER_BYTES + RecordFormat.HEADER_BYTES + 1);
+            }
+            CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("a")));
+            assertEquals(RecordFormat.FILE_HEADER_BYTES, e.offset());
+            assertEquals(file(1), e.file());
+        }
+    }
+
+    @Test
+    void foreignFile_isIgnored() throws IOException {
+        writeThree();
+        Files.writeString(dir.resolve("notes.txt"), "hello");
+        try (Store s = Store.open(dir)) {
+            assertEquals(3, s.size());
+        }
+    }
+
+    private Path file(int id) {
+        return SegmentNames.dataFile(dir, id);
+    }
+}
