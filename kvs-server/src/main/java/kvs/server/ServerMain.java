@@ -92,7 +92,7 @@ public final class ServerMain implements Callable<Integer> {
         long start = System.nanoTime();
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
-        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2}, {3} keys loaded in {4} ms",
+        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms)",
                 Version.get(), new HostPort(server.localAddress().getHostString(),
                         server.localAddress().getPort()),
                 config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);

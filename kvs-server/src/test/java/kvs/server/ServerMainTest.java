@@ -1,0 +1,89 @@
+package kvs.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import kvs.server.store.Store;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code kvs-server}'s command line, run in-process: exit codes and messages. */
+class ServerMainTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cmd = ServerMain.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return cmd.execute(args);
+    }
+
+    @Test
+    void malformedAddress_usageError_showingAGoodOne() {
+        assertEquals(2, run("--addr", "localhost"));
+        assertTrue(err.toString().contains("127.0.0.1:4000"), err.toString());
+        assertTrue(err.toString().contains("--help"), err.toString());
+    }
+
+    @Test
+    void malformedSize_usageError() {
+        assertEquals(2, run("--max-value-bytes", "lots"));
+        assertTrue(err.toString().contains("e.g. 65536, 64KiB"), err.toString());
+    }
+
+    @Test
+    void unknownFlag_usageError() {
+        assertEquals(2, run("--frobnicate"));
+    }
+
+    @Test
+    void portInUse_oneLineError_exit1() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int code = run("--addr", "127.0.0.1:" + taken.getLocalPort(), "--dir", dir.toString());
+            assertEquals(1, code);
+            String message = err.toString().strip();
+            assertFalse(message.contains("\n"), message);
+            assertTrue(message.startsWith("kvs-server: cannot listen on 127.0.0.1:"), message);
+            assertTrue(message.contains("in use"), message);
+        }
+        // The store was closed again: the directory is free.
+        Store.open(dir).close();
+    }
+
+    @Test
+    void directoryInUse_oneLineError_exit1() throws IOException {
+        try (Store held = Store.open(dir)) {
+            assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", dir.toString()));
+            String message = err.toString().strip();
+            assertFalse(message.contains("\n"), message);
+            assertTrue(message.contains(dir.toString()), message);
+        }
+    }
+
+    @Test
+    void help_listsFlagsAndExitCodes() {
+        assertEquals(0, run("--help"));
+        for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "Exit codes", "SIGTERM"}) {
+            assertTrue(out.toString().contains(s), s);
+        }
+    }
+
+    @Test
+    void version_printsVersion() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("kvs-server "), out.toString());
+    }
+}

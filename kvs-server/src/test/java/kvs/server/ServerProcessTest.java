@@ -1,0 +1,72 @@
+package kvs.server;
+
+import static kvs.server.ServerTest.get;
+import static kvs.server.ServerTest.set;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import kvs.proto.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The server as a real process: signals, exit codes, data across restarts. */
+class ServerProcessTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigterm_stopsCleanly_exit0_andDataSurvivesRestart() throws Exception {
+        try (ServerProcess server = ServerProcess.start(dir)) {
+            assertTrue(server.log().contains("(0 keys, opened in"), server.log());
+            try (RawSocket c = new RawSocket(server.address)) {
+                assertEquals(Response.ResultCase.DONE, c.call(set(1, "a", "1")).getResultCase());
+            }
+            server.process.toHandle().destroy(); // SIGTERM; Process.destroy() would close its pipes
+            assertEquals(0, server.waitFor(30), server.log());
+
+            assertTrue(server.log().contains("SIGTERM: shutting down"), server.log());
+        }
+        try (ServerProcess server = ServerProcess.start(dir)) {
+            assertTrue(server.log().contains("(1 keys, opened in"), server.log());
+            try (RawSocket c = new RawSocket(server.address)) {
+                assertEquals("1", c.call(get(1, "a")).getValue().getValue().toStringUtf8());
+            }
+        }
+    }
+
+    @Test
+    void kill9_keepsAcknowledgedWrites() throws Exception {
+        try (ServerProcess server = ServerProcess.start(dir)) {
+            try (RawSocket c = new RawSocket(server.address)) {
+                for (int i = 0; i < 100; i++) {
+                    assertEquals(Response.ResultCase.DONE, c.call(set(i, "k" + i, "v" + i)).getResultCase());
+                }
+            }
+            server.process.toHandle().destroyForcibly(); // SIGKILL
+            server.waitFor(30);
+        }
+        try (ServerProcess server = ServerProcess.start(dir);
+                RawSocket c = new RawSocket(server.address)) {
+            for (int i = 0; i < 100; i++) {
+                assertEquals("v" + i, c.call(get(i, "k" + i)).getValue().getValue().toStringUtf8());
+            }
+        }
+    }
+
+    @Test
+    void secondServerOnSameDir_exitsNonZero_namingTheDirectory() throws Exception {
+        try (ServerProcess first = ServerProcess.start(dir)) {
+            Process second = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+                    "--addr", "127.0.0.1:0", "--dir", dir.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String err = new String(second.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, second.exitValue(), err);
+            assertTrue(err.contains(dir.toString()) && err.contains("in use"), err);
+        }
+    }
+}
