@@ -1,0 +1,170 @@
+package kvs.client;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import kvs.common.HostPort;
+import kvs.proto.ErrorCode;
+import kvs.server.KvsServer;
+import kvs.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client class end to end, against a real server on an ephemeral port. */
+class KvsClientTest {
+
+    @TempDir
+    Path dir;
+    KvsServer server;
+    HostPort address;
+
+    @BeforeEach
+    void start() throws IOException {
+        startServer();
+    }
+
+    private void startServer() throws IOException {
+        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir)
+                .withMaxValueBytes(32 << 20));
+        address = new HostPort("127.0.0.1", server.localAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+    }
+
+    @Test
+    void setGetRemove() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.set(b("a"), b("1"));
+            assertArrayEquals(b("1"), kvs.get(b("a")));
+            assertTrue(kvs.remove(b("a")));
+            assertNull(kvs.get(b("a")));
+            assertFalse(kvs.remove(b("a")));
+        }
+    }
+
+    @Test
+    void largeBinaryValue_roundTrips() throws IOException {
+        byte[] value = new byte[16 << 20];
+        new Random(1).nextBytes(value);
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.set(new byte[] {0, 1, 2}, value);
+            assertArrayEquals(value, kvs.get(new byte[] {0, 1, 2}));
+        }
+    }
+
+    @Test
+    void serverError_becomesServerErrorException_andConnectionStaysUsable() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            ServerErrorException e = assertThrows(ServerErrorException.class,
+                    () -> kvs.set(b("big"), new byte[(32 << 20) + 1]));
+            assertEquals(ErrorCode.TOO_LARGE, e.code());
+            assertTrue(e.getMessage().contains("limit"), e.getMessage());
+            kvs.set(b("k"), b("v"));
+            assertArrayEquals(b("v"), kvs.get(b("k")));
+        }
+    }
+
+    @Test
+    void dataPersists_acrossServerRestart() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.set(b("durable"), b("yes"));
+        }
+        server.close();
+        startServer();
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            assertArrayEquals(b("yes"), kvs.get(b("durable")));
+        }
+    }
+
+    @Test
+    void connect_noServer_failsFastNamingTheAddress() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        HostPort nobody = new HostPort("127.0.0.1", port);
+        long start = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> KvsClient.connect(nobody));
+        assertTrue(e.getMessage().startsWith("cannot connect to 127.0.0.1:" + port), e.getMessage());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+    }
+
+    @Test
+    void request_serverThatNeverAnswers_timesOut() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            HostPort a = new HostPort("127.0.0.1", silent.getLocalPort());
+            ClientOptions quick = new ClientOptions(Duration.ofSeconds(2), Duration.ofMillis(300));
+            try (KvsClient kvs = KvsClient.connect(a, quick)) {
+                IOException e = assertThrows(IOException.class, () -> kvs.get(b("k")));
+                assertTrue(e.getMessage().contains("no response"), e.getMessage());
+                // The connection is now unusable, and says so.
+                IOException again = assertThrows(IOException.class, () -> kvs.get(b("k")));
+                assertTrue(again.getMessage().contains("unusable"), again.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void serverStops_callFailsWithClearError() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.set(b("a"), b("1"));
+            server.close();
+            IOException e = assertThrows(IOException.class, () -> kvs.get(b("a")));
+            assertTrue(e.getMessage().contains(address.toString()), e.getMessage());
+        }
+        startServer();
+    }
+
+    @Test
+    void oneClient_manyThreads_eachSeesItsOwnWrites() throws Exception {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int id = t;
+                    futures.add(pool.submit(() -> {
+                        for (int i = 0; i < 200; i++) {
+                            byte[] key = b("t" + id + "-" + i);
+                            kvs.set(key, b("v" + i));
+                            assertArrayEquals(b("v" + i), kvs.get(key));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        assertEquals(1600, server.store().size());
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+}

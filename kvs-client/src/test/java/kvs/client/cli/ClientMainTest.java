@@ -1,0 +1,223 @@
+package kvs.client.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import kvs.common.HostPort;
+import kvs.server.KvsServer;
+import kvs.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kvs-client} run in-process against a real server: output, errors and exit codes. */
+class ClientMainTest {
+
+    @TempDir
+    Path dir;
+    KvsServer server;
+    String addr;
+
+    private ByteArrayOutputStream out;
+    private ByteArrayOutputStream err;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("data"))
+                .withMaxValueBytes(1024 * 1024));
+        addr = "127.0.0.1:" + server.localAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+    }
+
+    private int run(byte[] stdin, String... args) {
+        out = new ByteArrayOutputStream();
+        err = new ByteArrayOutputStream();
+        return ClientMain.commandLine(new ByteArrayInputStream(stdin), out, err).execute(args);
+    }
+
+    /** Runs with {@code --addr} of the test server appended. */
+    private int client(String... args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.add("--addr");
+        all.add(addr);
+        return run(new byte[0], all.toArray(String[]::new));
+    }
+
+    private String out() {
+        return out.toString(UTF_8);
+    }
+
+    private String err() {
+        return err.toString(UTF_8);
+    }
+
+    @Test
+    void set_printsNothing_getPrintsValueAndNewline() {
+        assertEquals(0, client("set", "a", "1"));
+        assertEquals("", out());
+        assertEquals("", err());
+        assertEquals(0, client("get", "a"));
+        assertEquals("1\n", out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void get_missing_printsKeyNotFoundOnStdout_exit0() {
+        assertEquals(0, client("get", "nope"));
+        assertEquals("Key not found\n", out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void rm_present_printsNothing_exit0() {
+        client("set", "a", "1");
+        assertEquals(0, client("rm", "a"));
+        assertEquals("", out() + err());
+        client("get", "a");
+        assertEquals("Key not found\n", out());
+    }
+
+    @Test
+    void rm_missing_printsKeyNotFoundOnStderr_exit1() {
+        assertEquals(1, client("rm", "nope"));
+        assertEquals("", out());
+        assertEquals("Key not found\n", err());
+    }
+
+    @Test
+    void addrBeforeTheCommand_isAccepted() {
+        assertEquals(0, run(new byte[0], "--addr", addr, "set", "x", "y"));
+        assertEquals(0, run(new byte[0], "--addr", addr, "get", "x"));
+        assertEquals("y\n", out());
+    }
+
+    @Test
+    void unicodeValue_storedAsUtf8() throws IOException {
+        assertEquals(0, client("set", "clé", "välue ✓"));
+        assertEquals(0, client("get", "clé"));
+        assertArrayEquals("välue ✓\n".getBytes(UTF_8), out.toByteArray());
+        try (kvs.client.KvsClient c = kvs.client.KvsClient.connect(HostPort.parse(addr))) {
+            assertArrayEquals("välue ✓".getBytes(UTF_8), c.get("clé".getBytes(UTF_8)));
+        }
+    }
+
+    @Test
+    void valueFile_binary_roundTripsByteForByte() throws IOException {
+        byte[] value = new byte[300_000];
+        new Random(3).nextBytes(value);
+        Path file = dir.resolve("value.bin");
+        Files.write(file, value);
+        assertEquals(0, client("set", "bin", "--value-file", file.toString()));
+        assertEquals(0, client("get", "bin"));
+        byte[] printed = out.toByteArray();
+        assertEquals(value.length + 1, printed.length);
+        assertArrayEquals(value, Arrays.copyOf(printed, value.length));
+        assertEquals('\n', printed[value.length]);
+    }
+
+    @Test
+    void valueFile_dash_readsStdin() {
+        byte[] value = {0, (byte) 0xFF, 10, 13, 0};
+        assertEquals(0, run(value, "set", "k", "--value-file", "-", "--addr", addr));
+        client("get", "k");
+        assertArrayEquals(new byte[] {0, (byte) 0xFF, 10, 13, 0, '\n'}, out.toByteArray());
+    }
+
+    @Test
+    void valueFile_missing_exit1_namingIt() {
+        assertEquals(1, client("set", "k", "--value-file", "/nonexistent/v"));
+        assertTrue(err().contains("/nonexistent/v"), err());
+    }
+
+    @Test
+    void set_withoutValue_usageError_exit2() {
+        assertEquals(2, client("set", "k"));
+        assertTrue(err().contains("missing value"), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void set_withValueAndValueFile_usageError_exit2() {
+        assertEquals(2, client("set", "k", "v", "--value-file", "-"));
+    }
+
+    @Test
+    void emptyKey_usageError_exit2() {
+        assertEquals(2, client("get", ""));
+        assertTrue(err().contains("KEY must not be empty"), err());
+    }
+
+    @Test
+    void noCommand_usageOnStderr_exit2() {
+        assertEquals(2, run(new byte[0]));
+        assertTrue(err().contains("missing command"), err());
+        assertEquals("", out());
+    }
+
+    @Test
+    void unknownCommand_usageOnStderr_exit2() {
+        assertEquals(2, run(new byte[0], "frobnicate"));
+        assertTrue(err().contains("frobnicate"), err());
+    }
+
+    @Test
+    void malformedAddress_usageError_exit2() {
+        assertEquals(2, run(new byte[0], "get", "k", "--addr", "nowhere"));
+        assertTrue(err().contains("127.0.0.1:4000"), err());
+    }
+
+    @Test
+    void noServer_oneLineNamingAddressAndCause_exit1() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        assertEquals(1, run(new byte[0], "get", "k", "--addr", "127.0.0.1:" + port));
+        String message = err().strip();
+        assertEquals(1, message.lines().count(), message);
+        assertTrue(message.contains("127.0.0.1:" + port) && message.contains("refused"), message);
+        assertEquals("", out());
+    }
+
+    @Test
+    void serverError_messageOnStderr_exit1() {
+        byte[] big = new byte[1024 * 1024 + 1];
+        assertEquals(1, run(big, "set", "k", "--value-file", "-", "--addr", addr));
+        assertTrue(err().contains("TOO_LARGE") && err().contains("limit"), err());
+        assertEquals(1, err().strip().lines().count(), err());
+    }
+
+    @Test
+    void help_listsCommandsAndExitCodes() {
+        assertEquals(0, run(new byte[0], "--help"));
+        for (String s : new String[] {"set", "get", "rm", "--addr", "Exit codes"}) {
+            assertTrue(out().contains(s), s);
+        }
+        assertEquals(0, run(new byte[0], "set", "--help"));
+        assertTrue(out().contains("--value-file"), out());
+    }
+
+    @Test
+    void version_exit0() {
+        assertEquals(0, run(new byte[0], "--version"));
+        assertTrue(out().startsWith("kvs-client "), out());
+    }
+}
