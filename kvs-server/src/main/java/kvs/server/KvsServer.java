@@ -11,9 +11,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -22,7 +19,11 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import kvs.server.store.Store;
 
 /**
@@ -30,15 +31,16 @@ import kvs.server.store.Store;
  * the pipeline is {@link ServerInitializer}'s, request handling {@link RequestHandler}'s.
  *
  * <h2>Threads</h2>
- * One acceptor thread; event-loop threads for socket I/O and codecs; a pool of store executors
- * that apply requests, so that no event loop ever waits on the disk.
+ * One acceptor thread; event-loop threads for socket I/O and codecs; a pool of store threads that
+ * apply requests, so that no event loop ever waits on the disk.
  *
  * <h2>Shutdown order ({@link #close})</h2>
  * <ol>
  * <li>Stop accepting connections.
  * <li>Stop reading from every connection.
  * <li>Drain: wait (up to the configured drain timeout) until every request already received has
- *     been applied and its response written out.
+ *     been applied and its response written out. Requests that still arrive are refused with
+ *     {@code UNAVAILABLE}.
  * <li>Close every connection, stop the threads.
  * <li>Close the store: fsync, close files, release the directory lock.
  * </ol>
@@ -51,7 +53,8 @@ public final class KvsServer implements AutoCloseable {
     private final Store store;
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
-    private final EventExecutorGroup storeExecutors;
+    private final ExecutorService storeExecutor;
+    private final InFlight inFlight = new InFlight();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Channel serverChannel;
@@ -64,15 +67,15 @@ public final class KvsServer implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(cores, NioIoHandler.newFactory());
-        storeExecutors = new DefaultEventExecutorGroup(Math.max(4, 2 * cores));
-        RequestHandler handler = new RequestHandler(store, config, () -> closing);
+        storeExecutor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), storeThreads());
+        StoreCommands commands = new StoreCommands(store, config, () -> closing);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ServerInitializer(config.maxFrameBytes(), storeExecutors, handler,
-                        channels));
+                .childHandler(new ServerInitializer(config.maxFrameBytes(), commands, storeExecutor,
+                        inFlight, channels));
         ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             shutdownThreads();
@@ -139,11 +142,7 @@ public final class KvsServer implements AutoCloseable {
                 pending.add(ch.eventLoop().submit(() -> ch.config().setAutoRead(false)));
             }
             awaitAll(pending, deadline);
-            pending.clear();
-            for (EventExecutor e : storeExecutors) {
-                pending.add(e.submit(() -> { }));
-            }
-            boolean drained = awaitAll(pending, deadline);
+            boolean drained = awaitDrained(deadline);
             closing = true;
             pending.clear();
             for (Channel ch : channels) {
@@ -167,13 +166,36 @@ public final class KvsServer implements AutoCloseable {
     }
 
     private void shutdownThreads() {
+        storeExecutor.shutdown();
         List<Future<?>> done = List.of(
                 acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS),
-                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS),
-                storeExecutors.shutdownGracefully(0, 1, TimeUnit.SECONDS));
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS));
         for (Future<?> f : done) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        try {
+            storeExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean awaitDrained(long deadlineNanos) {
+        try {
+            return inFlight.awaitZero(deadlineNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static ThreadFactory storeThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "kvs-store-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private static boolean awaitAll(List<Future<?>> futures, long deadlineNanos) {

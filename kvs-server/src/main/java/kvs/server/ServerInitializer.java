@@ -7,18 +7,18 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
-import io.netty.util.concurrent.EventExecutorGroup;
+import java.util.concurrent.Executor;
 import kvs.common.codec.FrameDecoder;
 import kvs.proto.Request;
 
 /**
- * Each connection's pipeline: framing and protobuf codecs on the event loop, then the request
- * handler on a store executor.
+ * Each connection's pipeline: framing and protobuf codecs, then the request handler, which
+ * applies requests on a store executor.
  *
  * <pre>
  *  bytes in  → FrameDecoder → ProtobufDecoder(Request) ─┐
- *                                                        ├→ RequestHandler (store executor)
- *  bytes out ← LengthFieldPrepender ← ProtobufEncoder ←──┘
+ *                                                        ├→ RequestHandler ⇄ StoreCommands
+ *  bytes out ← LengthFieldPrepender ← ProtobufEncoder ←──┘     (event loop)   (store executor)
  * </pre>
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -30,15 +30,17 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
 
     private final int maxFrameBytes;
-    private final EventExecutorGroup storeExecutors;
-    private final RequestHandler handler;
+    private final StoreCommands commands;
+    private final Executor storeExecutor;
+    private final InFlight inFlight;
     private final ChannelGroup channels;
 
-    ServerInitializer(int maxFrameBytes, EventExecutorGroup storeExecutors, RequestHandler handler,
-            ChannelGroup channels) {
+    ServerInitializer(int maxFrameBytes, StoreCommands commands, Executor storeExecutor,
+            InFlight inFlight, ChannelGroup channels) {
         this.maxFrameBytes = maxFrameBytes;
-        this.storeExecutors = storeExecutors;
-        this.handler = handler;
+        this.commands = commands;
+        this.storeExecutor = storeExecutor;
+        this.inFlight = inFlight;
         this.channels = channels;
     }
 
@@ -50,6 +52,6 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("requestDecoder", REQUEST_DECODER);
         p.addLast("framePrepender", PREPENDER);
         p.addLast("responseEncoder", ENCODER);
-        p.addLast(storeExecutors, "handler", handler);
+        p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight));
     }
 }

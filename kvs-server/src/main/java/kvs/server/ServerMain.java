@@ -6,7 +6,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
 import kvs.common.HostPort;
 import kvs.common.Limits;
 import kvs.common.Units;
@@ -18,8 +17,6 @@ import kvs.server.store.StoreOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /** {@code kvs-server}: runs one store behind a listener until SIGTERM or SIGINT. */
 @Command(name = "kvs-server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -96,7 +93,7 @@ public final class ServerMain implements Callable<Integer> {
                 Version.get(), new HostPort(server.localAddress().getHostString(),
                         server.localAddress().getPort()),
                 config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
-        onStopSignals(server);
+        StopSignals.install(server);
         server.awaitClosed();
         LOG.log(Level.INFO, "kvs-server stopped");
         return 0;
@@ -114,27 +111,5 @@ public final class ServerMain implements Callable<Integer> {
         }
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
                 drainTimeout, StoreOptions.defaults().withMaxSegmentBytes(maxSegmentBytes));
-    }
-
-    /** The first SIGTERM or SIGINT shuts down cleanly; a second exits at once. */
-    private static void onStopSignals(KvsServer server) {
-        AtomicInteger signals = new AtomicInteger();
-        SignalHandler handler = sig -> {
-            if (signals.getAndIncrement() > 0) {
-                LOG.log(Level.WARNING, "second SIG{0}: exiting now", sig.getName());
-                Runtime.getRuntime().halt(1);
-            }
-            LOG.log(Level.INFO, "SIG{0}: shutting down", sig.getName());
-            Thread t = new Thread(() -> {
-                try {
-                    server.close();
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.ERROR, "shutdown failed", e);
-                }
-            }, "kvs-shutdown");
-            t.start();
-        };
-        Signal.handle(new Signal("TERM"), handler);
-        Signal.handle(new Signal("INT"), handler);
     }
 }

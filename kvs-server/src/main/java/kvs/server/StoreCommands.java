@@ -1,0 +1,111 @@
+package kvs.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.function.BooleanSupplier;
+import kvs.proto.Done;
+import kvs.proto.Error;
+import kvs.proto.ErrorCode;
+import kvs.proto.NotFound;
+import kvs.proto.Request;
+import kvs.proto.Response;
+import kvs.proto.Value;
+import kvs.server.store.Store;
+
+/**
+ * Applies one request to the store and builds its response: the protocol's commands, with no
+ * Netty in sight. Called on store executor threads, since store calls wait on the disk. Stateless
+ * and thread-safe.
+ */
+final class StoreCommands {
+
+    private static final System.Logger LOG = System.getLogger(StoreCommands.class.getName());
+    private static final Response.Builder DONE = Response.newBuilder().setDone(Done.getDefaultInstance());
+    private static final Response.Builder NOT_FOUND =
+            Response.newBuilder().setNotFound(NotFound.getDefaultInstance());
+
+    private final Store store;
+    private final ServerConfig config;
+    private final BooleanSupplier closing;
+
+    StoreCommands(Store store, ServerConfig config, BooleanSupplier closing) {
+        this.store = store;
+        this.config = config;
+        this.closing = closing;
+    }
+
+    /** The response to one request; never throws. */
+    Response handle(Request request) {
+        long id = request.getId();
+        if (closing.getAsBoolean()) {
+            return error(id, ErrorMapper.error(ErrorCode.UNAVAILABLE,
+                    "the server is shutting down; retry after it restarts"));
+        }
+        Error invalid = validate(request);
+        if (invalid != null) {
+            return error(id, invalid);
+        }
+        try {
+            return switch (request.getCommandCase()) {
+                case SET -> {
+                    store.set(request.getSet().getKey().toByteArray(),
+                            request.getSet().getValue().toByteArray());
+                    yield DONE.clone().setId(id).build();
+                }
+                case GET -> {
+                    byte[] value = store.get(request.getGet().getKey().toByteArray());
+                    yield value == null
+                            ? NOT_FOUND.clone().setId(id).build()
+                            : Response.newBuilder().setId(id).setValue(
+                                    Value.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(value)))
+                                    .build();
+                }
+                case RM -> store.remove(request.getRm().getKey().toByteArray())
+                        ? DONE.clone().setId(id).build()
+                        : NOT_FOUND.clone().setId(id).build();
+                case COMMAND_NOT_SET -> throw new AssertionError("validated");
+            };
+        } catch (IOException | RuntimeException e) {
+            if (!(e instanceof kvs.server.store.StoreClosedException)) {
+                LOG.log(Level.ERROR, "request " + id + " (" + request.getCommandCase() + ") failed", e);
+            }
+            return error(id, ErrorMapper.storeFailure(e));
+        }
+    }
+
+    /** Checks what the store would refuse, so its refusals reach the client as protocol errors. */
+    private Error validate(Request request) {
+        ByteString key;
+        switch (request.getCommandCase()) {
+            case SET -> {
+                key = request.getSet().getKey();
+                int valueSize = request.getSet().getValue().size();
+                if (valueSize > config.maxValueBytes()) {
+                    return ErrorMapper.error(ErrorCode.TOO_LARGE, "value of " + valueSize
+                            + " bytes is over the limit of " + config.maxValueBytes() + " bytes");
+                }
+            }
+            case GET -> key = request.getGet().getKey();
+            case RM -> key = request.getRm().getKey();
+            default -> {
+                return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
+                        + " has no command this server knows; send one of set, get, rm");
+            }
+        }
+        if (key.isEmpty()) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "empty key: a key is 1 to "
+                    + config.maxKeyBytes() + " bytes");
+        }
+        if (key.size() > config.maxKeyBytes()) {
+            return ErrorMapper.error(ErrorCode.TOO_LARGE, "key of " + key.size()
+                    + " bytes is over the limit of " + config.maxKeyBytes() + " bytes");
+        }
+        return null;
+    }
+
+    static Response error(long id, Error e) {
+        return Response.newBuilder().setId(id).setError(e).build();
+    }
+}
