@@ -36,7 +36,12 @@ done
 redis-cli -p "$redis_port" set key value >/dev/null
 
 hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$work/result.md" \
+    --export-json "$work/result.json" \
     "$root/bin/kvs-client get key --addr 127.0.0.1:$kvs_port" \
     "redis-cli -p $redis_port GET key" \
     "java -Xshare:auto -XX:TieredStopAtLevel=1 -cp $work Hello"
 cat "$work/result.md"
+# The target is stated as a median; hyperfine's table shows means.
+python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("median %7.1f ms  %s" % (r["median"] * 1000, r["command"]))' "$work/result.json"
