@@ -26,7 +26,7 @@ kvs_build_if_stale() {
         exit 1
     fi
     echo "kvs: building (mvn -q -B package -DskipTests) ..." >&2
-    if ! (cd "$root" && mvn -q -B package -DskipTests) >&2; then
+    if ! (cd "$root" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2; then
         echo "kvs: the build failed; see the messages above" >&2
         exit 1
     fi

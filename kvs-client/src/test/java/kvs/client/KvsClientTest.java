@@ -65,6 +65,18 @@ class KvsClientTest {
     }
 
     @Test
+    void ipv6Loopback_bracketedAddress() throws IOException {
+        try (KvsServer v6 = KvsServer.start(ServerConfig.of(HostPort.parse("[::1]:0"),
+                dir.resolve("v6")))) {
+            HostPort a = HostPort.parse("[::1]:" + v6.localAddress().getPort());
+            try (KvsClient kvs = KvsClient.connect(a)) {
+                kvs.set(b("six"), b("6"));
+                assertArrayEquals(b("6"), kvs.get(b("six")));
+            }
+        }
+    }
+
+    @Test
     void largeBinaryValue_roundTrips() throws IOException {
         byte[] value = new byte[16 << 20];
         new Random(1).nextBytes(value);

@@ -37,6 +37,18 @@ class ServerProcessTest {
     }
 
     @Test
+    void sigint_stopsCleanly_exit0() throws Exception {
+        try (ServerProcess server = ServerProcess.start(dir)) {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(server.process.pid()))
+                    .inheritIO().start();
+            assertEquals(0, kill.waitFor());
+            assertEquals(0, server.waitFor(30), server.log());
+            assertTrue(server.log().contains("SIGINT: shutting down"), server.log());
+            assertTrue(server.log().contains("kvs-server stopped"), server.log());
+        }
+    }
+
+    @Test
     void kill9_keepsAcknowledgedWrites() throws Exception {
         try (ServerProcess server = ServerProcess.start(dir)) {
             try (RawSocket c = new RawSocket(server.address)) {
