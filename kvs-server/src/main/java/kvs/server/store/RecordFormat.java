@@ -10,7 +10,8 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * file   := file-header record*
- * file-header (8 bytes) := magic "KVSD" (4) | version u16 = 1 | kind u8 | reserved u8 = 0
+ * file-header (8 bytes) := magic "KVSD" (4) | version u16 = 1 | kind u8 (0 log, 1 compacted)
+ *                          | reserved u8 = 0
  * record := crc u32 | seq u64 | type u8 | key_len u32 | value_len u32 | key | value
  *           crc is CRC32C (Castagnoli) of every byte of the record after the crc field
  * </pre>
@@ -22,6 +23,9 @@ final class RecordFormat {
     static final short VERSION = 1;
     /** A data file written by the store's writer, appended to while it is the active file. */
     static final byte KIND_LOG = 0;
+    /** A data file written by compaction: whole, or not in the store at all. */
+    static final byte KIND_COMPACTED = 1;
+    static final int KIND_OFFSET = 6;
     static final int FILE_HEADER_BYTES = 8;
 
     static final int CRC_BYTES = 4;

@@ -5,50 +5,112 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One data file: positional reads for everyone, appends for the store's writer.
+ * One data file: positional reads for everyone, appends for its one writer (the store's writer
+ * for the active file, compaction for its outputs).
  *
  * <p>Reads are thread-safe ({@code pread}). {@link #append}, {@link #truncate} and {@link #size}
- * are called only by the holder of the store's write lock.
+ * are called only by the file's writer. A reader pins the file with {@link #tryAcquire} and
+ * {@link #release}; the store's own reference is dropped by {@link #retire}, and the channel
+ * closes when the last reference goes, so compaction never closes a file under a reader.
  */
 final class Segment implements Closeable {
 
     final int id;
-    final Path path;
+    final byte kind;
     private final FileChannel channel;
-    /** End of the last whole record; guarded by the store's write lock. */
+    private volatile Path path;
+    /** End of the last whole record; touched only by the file's writer. */
     private long size;
+    /** Bytes of records the keydir points at (the rest of the file is dead weight). */
+    private final AtomicLong live = new AtomicLong();
+    /** References: the store's, plus one per reader in a read. The channel closes at zero. */
+    private final AtomicInteger refs = new AtomicInteger(1);
 
-    private Segment(int id, Path path, FileChannel channel, long size) {
+    private Segment(int id, byte kind, Path path, FileChannel channel, long size) {
         this.id = id;
+        this.kind = kind;
         this.path = path;
         this.channel = channel;
         this.size = size;
     }
 
     /** Creates a new, empty data file with its header; fails if the file exists. */
-    static Segment create(Path dir, int id) throws IOException {
-        Path path = SegmentNames.dataFile(dir, id);
+    static Segment create(Path path, int id, byte kind) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            writeFully(ch, RecordFormat.fileHeader(RecordFormat.KIND_LOG), 0);
+            writeFully(ch, RecordFormat.fileHeader(kind), 0);
         } catch (IOException e) {
             ch.close();
             throw e;
         }
-        return new Segment(id, path, ch, RecordFormat.FILE_HEADER_BYTES);
+        return new Segment(id, kind, path, ch, RecordFormat.FILE_HEADER_BYTES);
     }
 
-    /** Opens an existing data file for reading, and for appending if {@code writable}. */
+    /**
+     * Opens an existing data file for reading, and for appending if {@code writable}. The kind
+     * is read from the file header; a file too short for one is taken as a log file.
+     */
     static Segment open(Path path, int id, boolean writable) throws IOException {
         FileChannel ch = writable
                 ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(path, StandardOpenOption.READ);
-        return new Segment(id, path, ch, ch.size());
+        byte kind = RecordFormat.KIND_LOG;
+        if (ch.size() >= RecordFormat.FILE_HEADER_BYTES) {
+            ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
+            while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+                // read the whole header
+            }
+            kind = h.get(RecordFormat.KIND_OFFSET);
+        }
+        return new Segment(id, kind, path, ch, ch.size());
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Renames the file (a finished compaction output taking its final name). */
+    void moveTo(Path target) throws IOException {
+        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+        path = target;
+    }
+
+    long live() {
+        return live.get();
+    }
+
+    void addLive(long bytes) {
+        live.addAndGet(bytes);
+    }
+
+    /** Pins the file for a read; false if it has been retired (look the key up again). */
+    boolean tryAcquire() {
+        for (int r = refs.get(); r > 0; r = refs.get()) {
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void release() throws IOException {
+        if (refs.decrementAndGet() == 0) {
+            channel.close();
+        }
+    }
+
+    /** Drops the store's reference: the channel closes once the last reader is done. */
+    void retire() throws IOException {
+        release();
     }
 
     FileChannel channel() {
@@ -96,7 +158,7 @@ final class Segment implements Closeable {
     void truncate(long newSize) throws IOException {
         if (newSize < RecordFormat.FILE_HEADER_BYTES) {
             channel.truncate(0);
-            writeFully(channel, RecordFormat.fileHeader(RecordFormat.KIND_LOG), 0);
+            writeFully(channel, RecordFormat.fileHeader(kind), 0);
             newSize = RecordFormat.FILE_HEADER_BYTES;
         } else {
             channel.truncate(newSize);
@@ -108,8 +170,10 @@ final class Segment implements Closeable {
         channel.force(false);
     }
 
+    /** Closes the channel now, readers or not: for a store that is closing, or never opened. */
     @Override
     public void close() throws IOException {
+        refs.set(0);
         channel.close();
     }
 

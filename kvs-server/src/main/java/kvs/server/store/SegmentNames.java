@@ -5,11 +5,17 @@ import java.util.OptionalInt;
 
 /**
  * File names of the store directory, built and parsed only here (docs/FORMAT.md, "Files"):
- * {@code 000000042.data} is data file 42. Names sort in log order.
+ * {@code 000000042.data} is data file 42, {@code 000000042.hint} its hint file, a {@code .tmp}
+ * suffix marks a file still being written.
  */
 final class SegmentNames {
 
     static final String DATA_SUFFIX = ".data";
+    static final String HINT_SUFFIX = ".hint";
+    /** Files being written; never part of the store until renamed. */
+    static final String TEMP_SUFFIX = ".tmp";
+    /** Compaction's redo record: present only between its commit and its cleanup. */
+    static final String COMPACTION_COMMIT = "COMPACTION";
     static final String LOCK_FILE = "LOCK";
     private static final int DIGITS = 9;
     static final int MAX_ID = 999_999_999;
@@ -21,9 +27,26 @@ final class SegmentNames {
         return dir.resolve(String.format("%09d", id) + DATA_SUFFIX);
     }
 
+    static Path hintFile(Path dir, int id) {
+        return dir.resolve(String.format("%09d", id) + HINT_SUFFIX);
+    }
+
+    static Path temporary(Path file) {
+        return file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
+    }
+
+    /** The id of a hint file's name, or empty if the name is not a hint file's. */
+    static OptionalInt parseHintId(String name) {
+        return parseId(name, HINT_SUFFIX);
+    }
+
     /** The id of a data file's name, or empty if the name is not a data file's. */
     static OptionalInt parseDataId(String name) {
-        if (name.length() != DIGITS + DATA_SUFFIX.length() || !name.endsWith(DATA_SUFFIX)) {
+        return parseId(name, DATA_SUFFIX);
+    }
+
+    private static OptionalInt parseId(String name, String suffix) {
+        if (name.length() != DIGITS + suffix.length() || !name.endsWith(suffix)) {
             return OptionalInt.empty();
         }
         for (int i = 0; i < DIGITS; i++) {

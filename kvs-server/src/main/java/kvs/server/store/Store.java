@@ -4,77 +4,105 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A Bitcask key/value store in one directory: an embeddable library with no network code.
  *
  * <h2>Design</h2>
- * Every write appends a record to the active data file; the <em>keydir</em>, an in-memory map,
- * holds for each live key where its latest record lies. A read is one keydir lookup and one
- * positional read, checked against the record's CRC32C. A removal appends a tombstone. When the
- * active file would pass {@link StoreOptions#maxSegmentBytes()} it is sealed (fsynced, never
- * written again) and a new one begun. Opening replays every data file; file formats and recovery
- * rules are in docs/FORMAT.md.
+ * Every write appends a record to the active data file; the {@link Keydir}, in memory, holds for
+ * each live key where its latest record lies. A read is one keydir lookup and one positional
+ * read, checked against the record's CRC32C. A removal appends a tombstone. When the active file
+ * would pass {@link StoreOptions#maxSegmentBytes()} it is sealed (fsynced, never written again,
+ * given a hint file) and a new one begun. {@link Compactor} rewrites the sealed files' live
+ * records into new files in the background, and deletes the old ones. Opening replays every data
+ * file, through its hint file where it has a good one ({@link StoreLoader}). File formats and
+ * recovery are in docs/FORMAT.md.
  *
  * <h2>Invariants</h2>
  * <ul>
  * <li>Each record carries a sequence number, unique and increasing in the order writes are
  *     applied. A key's value is that of its record with the highest sequence number, tombstones
- *     included; so replay gives the same keydir in whatever order files are read.
+ *     included; so replay gives the same keydir in whatever order files are read, and compaction
+ *     may copy old records into files with new ids.
  * <li>The keydir points only at whole, checksummed records written to the OS.
  * <li>A write is in the file (handed to the OS with {@code pwrite}) before {@link #set} or
  *     {@link #remove} returns, so it survives the death of the process. Surviving power loss
  *     needs an fsync: the active file is fsynced when it is sealed and when the store closes.
+ * <li>Each data file's live bytes are the sizes of the records the keydir points at; the rest
+ *     of the file is dead, and is what compaction reclaims.
  * </ul>
  *
  * <h2>Threads</h2>
- * Any number of threads may call any method. Writers ({@code set}, {@code remove}, rotation,
+ * Any number of threads may call any method. Writers ({@code set}, {@code remove}, sealing,
  * {@code close}) are serialized by {@link #writeLock}, which guards the active file and the
- * sequence counter and makes keydir updates follow file order. Readers take no lock: the keydir
- * and the file table are concurrent maps, and positional reads do not move a file position.
+ * sequence and file-id counters, and makes keydir updates follow file order. Readers take no
+ * lock: the keydir's lookups are optimistic, the file table is a concurrent map, positional reads
+ * do not move a file position, and a reader pins a file so that compaction cannot close it
+ * mid-read. One maintenance thread writes hint files and runs compactions.
  *
  * <h2>What a crash leaves</h2>
- * At worst a record cut short, or a bad last record, at the end of the newest data file. Opening
- * cuts it off (logging file and offset); damage anywhere else stops the open with a
- * {@link CorruptionException} naming file, offset and reason.
+ * At worst a record cut short, or a bad last record, at the end of the newest log file (cut off
+ * when the store opens, with a warning); or a compaction's half-written files (deleted when the
+ * store opens), or a committed compaction not yet tidied up (finished when the store opens).
+ * Damage anywhere else stops the open with a {@link CorruptionException} naming file and offset.
  */
 public final class Store implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Store.class.getName());
+    /** Writes between two checks of whether automatic compaction is due. */
+    private static final int COMPACTION_CHECK_INTERVAL = 1024;
 
     private final Path dir;
     private final StoreOptions options;
     private final DirectoryLock dirLock;
-    private final ConcurrentHashMap<Key, Location> keydir;
-    private final ConcurrentHashMap<Integer, Segment> segments;
+    final Keydir keydir;
+    final ConcurrentHashMap<Integer, Segment> segments;
     private final ReentrantLock writeLock = new ReentrantLock();
-    /** The data file taking appends; guarded by {@link #writeLock}. */
-    private Segment active;
+    private final ExecutorService maintenance;
+    private final Compactor compactor;
+    private final AtomicBoolean compactionQueued = new AtomicBoolean();
+    private final AtomicLong compactions = new AtomicLong();
+    private volatile long lastCompactionMillis;
+    /** The data file taking appends; guarded by {@link #writeLock}, read by compaction. */
+    private volatile Segment active;
     /** The sequence number of the next write; guarded by {@link #writeLock}. */
     private long nextSeq;
+    /** The id of the next data file; guarded by {@link #writeLock}. */
+    private int nextId;
+    /** Guarded by {@link #writeLock}. */
+    private int writesSinceCheck;
     private volatile boolean closed;
 
-    private Store(Path dir, StoreOptions options, DirectoryLock dirLock,
-            ConcurrentHashMap<Key, Location> keydir, ConcurrentHashMap<Integer, Segment> segments,
-            Segment active, long nextSeq) {
+    private Store(Path dir, StoreOptions options, DirectoryLock dirLock, StoreLoader.Loaded loaded) {
         this.dir = dir;
         this.options = options;
         this.dirLock = dirLock;
-        this.keydir = keydir;
-        this.segments = segments;
-        this.active = active;
-        this.nextSeq = nextSeq;
+        this.keydir = loaded.keydir();
+        this.segments = loaded.segments();
+        this.active = loaded.active();
+        this.nextSeq = loaded.nextSeq();
+        this.nextId = loaded.nextId();
+        this.maintenance = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kvs-store-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        this.compactor = new Compactor(this);
     }
 
     /** Opens the store in {@code dir} with default options, creating the directory if needed. */
@@ -91,60 +119,65 @@ public final class Store implements AutoCloseable {
     public static Store open(Path dir, StoreOptions options) throws IOException {
         Files.createDirectories(dir);
         DirectoryLock lock = DirectoryLock.acquire(dir);
-        ConcurrentHashMap<Integer, Segment> segments = new ConcurrentHashMap<>();
+        StoreLoader.Loaded loaded;
         try {
-            Replay replay = new Replay();
-            List<Integer> ids = listDataFiles(dir);
-            for (int i = 0; i < ids.size(); i++) {
-                int id = ids.get(i);
-                boolean newest = i == ids.size() - 1;
-                Segment seg = Segment.open(SegmentNames.dataFile(dir, id), id, newest);
-                segments.put(id, seg);
-                replay.segment(seg, newest);
-            }
-            Segment active;
-            Segment newest = ids.isEmpty() ? null : segments.get(ids.get(ids.size() - 1));
-            if (newest != null && newest.size() < options.maxSegmentBytes()) {
-                active = newest;
-            } else {
-                active = Segment.create(dir, newest == null ? 1 : newest.id + 1);
-                segments.put(active.id, active);
-                FileSync.directory(dir);
-            }
-            return new Store(dir, options, lock, replay.keydir, segments, active, replay.maxSeq + 1);
+            loaded = StoreLoader.load(dir, options);
         } catch (IOException | RuntimeException e) {
-            for (Segment s : segments.values()) {
-                closeQuietly(s, e);
+            try {
+                lock.close();
+            } catch (IOException c) {
+                e.addSuppressed(c);
             }
-            closeQuietly(lock, e);
             throw e;
         }
+        Store store = new Store(dir, options, lock, loaded);
+        for (Segment s : loaded.needHints()) {
+            store.maintenance.execute(() -> store.writeHint(s));
+        }
+        store.maybeScheduleCompaction();
+        return store;
     }
 
     /** The value of {@code key}, or {@code null} if the store does not hold it. */
     public byte[] get(byte[] key) throws IOException {
         checkKey(key);
-        ensureOpen();
-        Location loc = keydir.get(new Key(key));
-        if (loc == null) {
-            return null;
-        }
-        Segment seg = segments.get(loc.segment());
-        byte[] record;
-        try {
-            record = seg.read(loc.offset(), loc.size());
-        } catch (ClosedChannelException e) {
+        for (int attempt = 0; ; attempt++) {
             ensureOpen();
-            throw e;
+            Location loc = keydir.get(key);
+            if (loc == null) {
+                return null;
+            }
+            Segment seg = segments.get(loc.segment());
+            if (seg == null || !seg.tryAcquire()) {
+                // Compaction moved the record and retired the file after our lookup: look again.
+                if (attempt > 1000) {
+                    throw new IOException("key's record keeps moving; giving up after 1000 lookups");
+                }
+                continue;
+            }
+            byte[] record;
+            try {
+                record = seg.read(loc.offset(), loc.size());
+            } catch (ClosedChannelException e) {
+                ensureOpen();
+                throw e;
+            } finally {
+                seg.release();
+            }
+            return valueOf(record, key, seg, loc);
         }
+    }
+
+    private static byte[] valueOf(byte[] record, byte[] key, Segment seg, Location loc)
+            throws CorruptionException {
         if (!RecordFormat.crcMatches(record, 0, record.length)) {
-            throw new CorruptionException(seg.path, loc.offset(), "checksum mismatch in record of "
+            throw new CorruptionException(seg.path(), loc.offset(), "checksum mismatch in record of "
                     + loc.size() + " bytes");
         }
         int keyLen = ByteBuffer.wrap(record).getInt(RecordFormat.KEY_LEN_OFFSET);
         if (keyLen != key.length || !Arrays.equals(record, RecordFormat.HEADER_BYTES,
                 RecordFormat.HEADER_BYTES + keyLen, key, 0, key.length)) {
-            throw new CorruptionException(seg.path, loc.offset(),
+            throw new CorruptionException(seg.path(), loc.offset(),
                     "record holds another key than the keydir says");
         }
         return Arrays.copyOfRange(record, RecordFormat.HEADER_BYTES + keyLen, record.length);
@@ -156,14 +189,22 @@ public final class Store implements AutoCloseable {
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
-        Key k = new Key(key.clone());
+        byte[] k = key.clone();
         writeLock.lock();
         try {
             ensureOpen();
             long seq = nextSeq;
             ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
-            Location loc = append(record, seq);
-            keydir.put(k, loc);
+            int size = record.remaining();
+            Segment seg = appendLocked(record);
+            int offset = (int) (seg.size() - size);
+            nextSeq = seq + 1;
+            seg.addLive(size);
+            Location old = keydir.put(k, seg.id, offset, size);
+            if (old != null) {
+                segments.get(old.segment()).addLive(-old.size());
+            }
+            afterWriteLocked();
         } finally {
             writeLock.unlock();
         }
@@ -176,25 +217,80 @@ public final class Store implements AutoCloseable {
      */
     public boolean remove(byte[] key) throws IOException {
         checkKey(key);
-        Key k = new Key(key);
         writeLock.lock();
         try {
             ensureOpen();
-            if (!keydir.containsKey(k)) {
+            if (keydir.get(key) == null) {
                 return false;
             }
             long seq = nextSeq;
-            append(RecordFormat.encode(seq, RecordFormat.TYPE_TOMBSTONE, key, new byte[0]), seq);
-            keydir.remove(k);
+            appendLocked(RecordFormat.encode(seq, RecordFormat.TYPE_TOMBSTONE, key, new byte[0]));
+            nextSeq = seq + 1;
+            Location old = keydir.remove(key);
+            segments.get(old.segment()).addLive(-old.size());
+            afterWriteLocked();
             return true;
         } finally {
             writeLock.unlock();
         }
     }
 
+    /**
+     * Compacts now: seals the active file if it holds anything, then rewrites every sealed file's
+     * live records and deletes the old files. Waits until done. Reads and writes go on meanwhile.
+     */
+    public void compact() throws IOException {
+        ensureOpen();
+        Future<?> f;
+        try {
+            f = maintenance.submit(() -> {
+                writeLock.lock();
+                try {
+                    ensureOpen();
+                    if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
+                        sealLocked();
+                    }
+                } finally {
+                    writeLock.unlock();
+                }
+                compactor.run();
+                return null;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new StoreClosedException();
+        }
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for compaction");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+
     /** How many keys the store holds. */
     public int size() {
         return keydir.size();
+    }
+
+    public StoreStats stats() {
+        long live = 0;
+        long total = 0;
+        int count = 0;
+        for (Segment s : segments.values()) {
+            live += s.live();
+            total += s.size();
+            count++;
+        }
+        return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis);
     }
 
     public Path directory() {
@@ -205,7 +301,10 @@ public final class Store implements AutoCloseable {
         return options;
     }
 
-    /** Fsyncs the active file, closes every file and releases the directory. Idempotent. */
+    /**
+     * Stops maintenance (a compaction in progress is abandoned and its files deleted), seals the
+     * active file, closes every file and releases the directory. Idempotent.
+     */
     @Override
     public void close() throws IOException {
         writeLock.lock();
@@ -214,45 +313,169 @@ public final class Store implements AutoCloseable {
                 return;
             }
             closed = true;
-            IOException failure = null;
-            try {
+        } finally {
+            writeLock.unlock();
+        }
+        maintenance.shutdown();
+        try {
+            if (!maintenance.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "{0}: maintenance still running after 60 s; closing anyway", dir);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        IOException failure = null;
+        writeLock.lock();
+        try {
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
                 active.force();
-            } catch (IOException e) {
-                failure = e;
+                HintFile.writeFor(active, dir);
+                FileSync.directory(dir);
+            } else {
+                active.force();
             }
-            for (Segment s : segments.values()) {
-                failure = closeCollecting(s, failure);
-            }
-            failure = closeCollecting(dirLock, failure);
-            if (failure != null) {
-                throw failure;
-            }
+        } catch (IOException e) {
+            failure = e;
+        } finally {
+            writeLock.unlock();
+        }
+        for (Segment s : segments.values()) {
+            failure = closeCollecting(s, failure);
+        }
+        failure = closeCollecting(dirLock, failure);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // ---- for the writer and Compactor ----
+
+    /** Appends a record, sealing the active file first if the record would overfill it. */
+    private Segment appendLocked(ByteBuffer record) throws IOException {
+        int size = record.remaining();
+        if (active.size() > RecordFormat.FILE_HEADER_BYTES
+                && active.size() + size > options.maxSegmentBytes()) {
+            sealLocked();
+        }
+        active.append(record);
+        return active;
+    }
+
+    /** Seals the active file (fsync; its hint is written in the background) and starts a new one. */
+    private void sealLocked() throws IOException {
+        Segment sealed = active;
+        sealed.force();
+        int id = allocateIdLocked();
+        Segment next = Segment.create(SegmentNames.dataFile(dir, id), id, RecordFormat.KIND_LOG);
+        segments.put(next.id, next);
+        active = next;
+        FileSync.directory(dir);
+        maintenance.execute(() -> writeHint(sealed));
+        maybeScheduleCompactionLocked();
+    }
+
+    private void afterWriteLocked() {
+        if (++writesSinceCheck >= COMPACTION_CHECK_INTERVAL) {
+            writesSinceCheck = 0;
+            maybeScheduleCompactionLocked();
+        }
+    }
+
+    private int allocateIdLocked() throws IOException {
+        if (nextId > SegmentNames.MAX_ID) {
+            throw new IOException("data file ids exhausted in " + dir);
+        }
+        return nextId++;
+    }
+
+    /** A new data file id, for compaction's outputs. */
+    int allocateId() throws IOException {
+        writeLock.lock();
+        try {
+            return allocateIdLocked();
         } finally {
             writeLock.unlock();
         }
     }
 
-    /** Appends a record, sealing the active file first if the record would overfill it. */
-    private Location append(ByteBuffer record, long seq) throws IOException {
-        int size = record.remaining();
-        if (active.size() > RecordFormat.FILE_HEADER_BYTES
-                && active.size() + size > options.maxSegmentBytes()) {
-            rotate();
+    /** The sealed data files, oldest id first. */
+    List<Segment> sealedSegments() {
+        Segment a = active;
+        List<Segment> sealed = new ArrayList<>();
+        for (Segment s : segments.values()) {
+            if (s != a) {
+                sealed.add(s);
+            }
         }
-        long offset = active.append(record);
-        nextSeq = seq + 1;
-        return new Location(active.id, offset, size, seq);
+        sealed.sort(Comparator.comparingInt(s -> s.id));
+        return sealed;
     }
 
-    private void rotate() throws IOException {
-        if (active.id >= SegmentNames.MAX_ID) {
-            throw new IOException("data file ids exhausted in " + dir);
+    Compactor compactorForTest() {
+        return compactor;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void compactionFinished() {
+        compactions.incrementAndGet();
+        lastCompactionMillis = System.currentTimeMillis();
+    }
+
+    private void maybeScheduleCompaction() {
+        writeLock.lock();
+        try {
+            maybeScheduleCompactionLocked();
+        } finally {
+            writeLock.unlock();
         }
-        active.force();
-        Segment next = Segment.create(dir, active.id + 1);
-        segments.put(next.id, next);
-        active = next;
-        FileSync.directory(dir);
+    }
+
+    /** Queues a compaction if the sealed files' dead bytes have reached both thresholds. */
+    private void maybeScheduleCompactionLocked() {
+        if (closed || compactionQueued.get()) {
+            return;
+        }
+        long total = 0;
+        long live = 0;
+        Segment a = active;
+        for (Segment s : segments.values()) {
+            if (s != a) {
+                total += s.size();
+                live += s.live();
+            }
+        }
+        long dead = total - live;
+        if (dead >= options.compactMinBytes() && dead >= options.compactRatio() * total && dead > 0
+                && compactionQueued.compareAndSet(false, true)) {
+            LOG.log(Level.INFO, "{0}: compacting: {1} of {2} bytes in sealed files are dead", dir,
+                    dead, total);
+            maintenance.execute(() -> {
+                compactionQueued.set(false);
+                try {
+                    compactor.run();
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.ERROR, dir + ": compaction failed; the store goes on without it", e);
+                }
+            });
+        }
+    }
+
+    /** Runs on the maintenance thread; close() lets queued ones finish before closing files. */
+    private void writeHint(Segment s) {
+        if (segments.get(s.id) != s) {
+            return; // compacted away meanwhile
+        }
+        try {
+            if (HintFile.writeFor(s, dir)) {
+                FileSync.directory(dir);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); opening will read the data"
+                    + " file instead", s.path(), e.getMessage());
+        }
     }
 
     private void ensureOpen() throws StoreClosedException {
@@ -272,67 +495,6 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static List<Integer> listDataFiles(Path dir) throws IOException {
-        List<Integer> ids = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                OptionalInt id = SegmentNames.parseDataId(name);
-                if (id.isPresent()) {
-                    ids.add(id.getAsInt());
-                } else if (!name.equals(SegmentNames.LOCK_FILE)) {
-                    LOG.log(Level.WARNING, "ignoring {0}: not a kvs file name", f);
-                }
-            }
-        }
-        ids.sort(null);
-        return ids;
-    }
-
-    /** Builds the keydir from data files: for each key, the record with the highest seq wins. */
-    private static final class Replay {
-        final ConcurrentHashMap<Key, Location> keydir = new ConcurrentHashMap<>();
-        /** Keys whose winning record so far is a tombstone, with its seq. */
-        final Map<Key, Long> tombstones = new HashMap<>();
-        long maxSeq;
-
-        void segment(Segment seg, boolean newest) throws IOException {
-            SegmentScanner.Damage damage = SegmentScanner.scan(seg.channel(),
-                    (offset, size, seq, type, key) -> record(seg.id, offset, size, seq, type, key));
-            if (damage == null) {
-                return;
-            }
-            if (newest && damage.tornTail()) {
-                long dropped = seg.channel().size() - damage.offset();
-                LOG.log(Level.WARNING, "{0}: torn tail at offset {1} ({2}); cutting off {3} bytes"
-                        + " left by an interrupted write", seg.path, damage.offset(), damage.reason(),
-                        dropped);
-                seg.truncate(damage.offset());
-                seg.force();
-                return;
-            }
-            throw new CorruptionException(seg.path, damage.offset(), damage.reason());
-        }
-
-        private void record(int segment, long offset, int size, long seq, byte type, byte[] bytes) {
-            maxSeq = Math.max(maxSeq, seq);
-            Key key = new Key(bytes);
-            Location live = keydir.get(key);
-            Long dead = tombstones.get(key);
-            long latest = Math.max(live == null ? -1 : live.seq(), dead == null ? -1 : dead);
-            if (seq <= latest) {
-                return;
-            }
-            if (type == RecordFormat.TYPE_PUT) {
-                keydir.put(key, new Location(segment, offset, size, seq));
-                tombstones.remove(key);
-            } else {
-                keydir.remove(key);
-                tombstones.put(key, seq);
-            }
-        }
-    }
-
     private static IOException closeCollecting(AutoCloseable c, IOException failure) {
         try {
             c.close();
@@ -344,13 +506,5 @@ public final class Store implements AutoCloseable {
             failure.addSuppressed(io);
         }
         return failure;
-    }
-
-    private static void closeQuietly(AutoCloseable c, Exception cause) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            cause.addSuppressed(e);
-        }
     }
 }

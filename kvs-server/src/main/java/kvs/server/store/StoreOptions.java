@@ -5,24 +5,47 @@ package kvs.server.store;
  * {@code StoreOptions.defaults().withMaxSegmentBytes(1 << 20)}.
  *
  * @param maxSegmentBytes the size past which the active data file is sealed and a new one begun
- *     (a single larger record still gets a file of its own)
+ *     (a single larger record still gets a file of its own); 1 KiB to 1 GiB
+ * @param compactRatio automatic compaction starts when dead bytes reach this share of the sealed
+ *     data files' total, and ...
+ * @param compactMinBytes ... are at least this many
  */
-public record StoreOptions(long maxSegmentBytes) {
+public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes) {
 
     public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
+    public static final long MAX_MAX_SEGMENT_BYTES = 1L << 30;
+    public static final double DEFAULT_COMPACT_RATIO = 0.5;
+    public static final long DEFAULT_COMPACT_MIN_BYTES = 64L * 1024 * 1024;
 
     public StoreOptions {
-        if (maxSegmentBytes < 1024) {
-            throw new IllegalArgumentException("maxSegmentBytes must be at least 1 KiB, got "
+        if (maxSegmentBytes < 1024 || maxSegmentBytes > MAX_MAX_SEGMENT_BYTES) {
+            throw new IllegalArgumentException("maxSegmentBytes must be 1 KiB to 1 GiB, got "
                     + maxSegmentBytes);
+        }
+        if (!(compactRatio > 0 && compactRatio <= 1)) {
+            throw new IllegalArgumentException("compactRatio must be above 0 and at most 1, got "
+                    + compactRatio);
+        }
+        if (compactMinBytes < 0) {
+            throw new IllegalArgumentException("compactMinBytes must not be negative, got "
+                    + compactMinBytes);
         }
     }
 
     public static StoreOptions defaults() {
-        return new StoreOptions(DEFAULT_MAX_SEGMENT_BYTES);
+        return new StoreOptions(DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_COMPACT_RATIO,
+                DEFAULT_COMPACT_MIN_BYTES);
     }
 
     public StoreOptions withMaxSegmentBytes(long bytes) {
-        return new StoreOptions(bytes);
+        return new StoreOptions(bytes, compactRatio, compactMinBytes);
+    }
+
+    public StoreOptions withCompactRatio(double ratio) {
+        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes);
+    }
+
+    public StoreOptions withCompactMinBytes(long bytes) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, bytes);
     }
 }

@@ -26,15 +26,31 @@ class RecoveryTest {
     @TempDir
     Path dir;
 
-    /** Three records; returns the offset where the last one starts. */
+    /**
+     * Three records in data file 1, and nothing else in the directory: what a crash of a store
+     * that wrote them leaves (a clean close would also have sealed the file with a hint).
+     * Returns the offset where the last record starts.
+     */
     private long writeThree() throws IOException {
+        long before;
         try (Store s = Store.open(dir)) {
             s.set(b("a"), b("1"));
             s.set(b("b"), b("22"));
-            long before = Files.size(file(1));
+            before = Files.size(file(1));
             s.set(b("c"), b("333"));
-            return before;
         }
+        leaveOnly(Files.readAllBytes(file(1)));
+        return before;
+    }
+
+    /** Empties the directory but for data file 1 with these bytes: the state after a crash. */
+    private void leaveOnly(byte[] data) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.write(file(1), data);
     }
 
     @Test
@@ -43,29 +59,29 @@ class RecoveryTest {
         long end = Files.size(file(1));
         byte[] original = Files.readAllBytes(file(1));
         for (long cut = lastStart; cut < end; cut++) {
-            Files.write(file(1), java.util.Arrays.copyOf(original, (int) cut));
+            leaveOnly(java.util.Arrays.copyOf(original, (int) cut));
             try (Store s = Store.open(dir)) {
                 assertArrayEquals(b("1"), s.get(b("a")), "cut at " + cut);
                 assertArrayEquals(b("22"), s.get(b("b")), "cut at " + cut);
                 assertNull(s.get(b("c")), "cut at " + cut);
             }
             assertEquals(lastStart, Files.size(file(1)), "torn tail cut off, cut at " + cut);
+            assertTrue(Files.exists(SegmentNames.hintFile(dir, 1)), "sealed on close");
         }
     }
 
     @Test
     void truncateNewest_insideFileHeader_opensEmpty() throws IOException {
         writeThree();
+        byte[] original = Files.readAllBytes(file(1));
         for (int cut = 0; cut < RecordFormat.FILE_HEADER_BYTES; cut++) {
-            try (FileChannel ch = FileChannel.open(file(1), StandardOpenOption.WRITE)) {
-                ch.truncate(cut);
-            }
+            leaveOnly(java.util.Arrays.copyOf(original, cut));
             try (Store s = Store.open(dir)) {
-                assertEquals(0, s.size());
+                assertEquals(0, s.size(), "cut at " + cut);
                 s.set(b("x"), b("y"));
             }
             try (Store s = Store.open(dir)) {
-                assertArrayEquals(b("y"), s.get(b("x")));
+                assertArrayEquals(b("y"), s.get(b("x")), "cut at " + cut);
             }
         }
     }
@@ -78,7 +94,7 @@ class RecoveryTest {
         for (long at = lastStart; at < end; at++) {
             byte[] damaged = original.clone();
             damaged[(int) at] ^= 0x40;
-            Files.write(file(1), damaged);
+            leaveOnly(damaged);
             try (Store s = Store.open(dir)) {
                 assertArrayEquals(b("22"), s.get(b("b")), "flip at " + at);
                 assertNull(s.get(b("c")), "flip at " + at);
@@ -145,6 +161,23 @@ class RecoveryTest {
         }
         CorruptionException e = assertThrows(CorruptionException.class, () -> Store.open(dir, small));
         assertEquals(file(1), e.file());
+    }
+
+    @Test
+    void damageInSealedFileWithGoodHint_notReadAtOpen_butReportedOnRead() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("1"));
+            s.set(b("b"), b("22"));
+        }
+        byte[] bytes = Files.readAllBytes(file(1));
+        bytes[RecordFormat.FILE_HEADER_BYTES + RecordFormat.HEADER_BYTES + 1] ^= 1; // value of "a"
+        Files.write(file(1), bytes);
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(b("22"), s.get(b("b")));
+            CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("a")));
+            assertEquals(file(1), e.file());
+            assertEquals(RecordFormat.FILE_HEADER_BYTES, e.offset());
+        }
     }
 
     @Test

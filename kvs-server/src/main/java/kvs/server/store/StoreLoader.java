@@ -1,0 +1,210 @@
+package kvs.server.store;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Opening a store directory: the recovery steps of docs/FORMAT.md ("Recovery"), in order.
+ *
+ * <ol>
+ * <li>Finish a committed compaction (its {@code COMPACTION} record is there).
+ * <li>Delete files still being written ({@code *.tmp}) by a compaction that did not commit.
+ * <li>Replay every data file into the keydir: through its hint file where that is whole and
+ *     agrees with the data file, by scanning the data file otherwise.
+ * <li>Cut a torn tail off the newest log file; refuse any other damage.
+ * <li>Choose the active file.
+ * </ol>
+ */
+final class StoreLoader {
+
+    private static final System.Logger LOG = System.getLogger(StoreLoader.class.getName());
+
+    /** What opening found. */
+    record Loaded(Keydir keydir, ConcurrentHashMap<Integer, Segment> segments, Segment active,
+            long nextSeq, int nextId, List<Segment> needHints) {
+    }
+
+    private final Path dir;
+    private final StoreOptions options;
+    private final Keydir keydir = Keydir.forLoading();
+    private final ConcurrentHashMap<Integer, Segment> segments = new ConcurrentHashMap<>();
+    private final List<Segment> needHints = new ArrayList<>();
+
+    private StoreLoader(Path dir, StoreOptions options) {
+        this.dir = dir;
+        this.options = options;
+    }
+
+    static Loaded load(Path dir, StoreOptions options) throws IOException {
+        StoreLoader loader = new StoreLoader(dir, options);
+        try {
+            return loader.run();
+        } catch (IOException | RuntimeException e) {
+            for (Segment s : loader.segments.values()) {
+                try {
+                    s.close();
+                } catch (IOException c) {
+                    e.addSuppressed(c);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Loaded run() throws IOException {
+        finishCommittedCompaction(dir);
+        TreeSet<Integer> dataIds = new TreeSet<>();
+        TreeSet<Integer> hintIds = new TreeSet<>();
+        listFiles(dataIds, hintIds);
+
+        int newestLog = -1;
+        for (int id : dataIds) {
+            if (readKind(SegmentNames.dataFile(dir, id)) == RecordFormat.KIND_LOG) {
+                newestLog = id;
+            }
+        }
+        for (int id : dataIds) {
+            Path path = SegmentNames.dataFile(dir, id);
+            boolean newest = id == newestLog;
+            Segment seg = Segment.open(path, id, newest);
+            segments.put(id, seg);
+            boolean fromHint = hintIds.contains(id) && replayHint(seg);
+            if (!fromHint) {
+                replayScan(seg, newest);
+                needHints.add(seg);
+            }
+        }
+        for (int id : hintIds) {
+            if (!dataIds.contains(id)) {
+                Files.deleteIfExists(SegmentNames.hintFile(dir, id));
+            }
+        }
+        long maxSeq = keydir.finishLoad();
+        int nextId = dataIds.isEmpty() ? 1 : dataIds.last() + 1;
+        Segment active = newestLog < 0 ? null : segments.get(newestLog);
+        if (active == null || hintIds.contains(newestLog) || active.size() >= options.maxSegmentBytes()) {
+            active = Segment.create(SegmentNames.dataFile(dir, nextId), nextId, RecordFormat.KIND_LOG);
+            segments.put(active.id, active);
+            nextId++;
+            FileSync.directory(dir);
+        }
+        needHints.remove(active); // the active file gets its hint when it is sealed
+        return new Loaded(keydir, segments, active, maxSeq + 1, nextId, needHints);
+    }
+
+    /**
+     * If a compaction committed but did not finish, finishes it: its outputs take their final
+     * names, its inputs go, then the commit record.
+     */
+    static void finishCommittedCompaction(Path dir) throws IOException {
+        Path commitPath = CompactionCommit.path(dir);
+        if (Files.exists(commitPath)) {
+            CompactionCommit commit = CompactionCommit.read(dir);
+            LOG.log(Level.INFO, "{0}: finishing a compaction that committed before the store stopped",
+                    dir);
+            for (int id : commit.outputs()) {
+                for (Path p : List.of(SegmentNames.dataFile(dir, id), SegmentNames.hintFile(dir, id))) {
+                    Path tmp = SegmentNames.temporary(p);
+                    if (Files.exists(tmp)) {
+                        Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    }
+                }
+            }
+            for (int id : commit.inputs()) {
+                Files.deleteIfExists(SegmentNames.hintFile(dir, id));
+                Files.deleteIfExists(SegmentNames.dataFile(dir, id));
+            }
+            FileSync.directory(dir);
+            Files.delete(commitPath);
+            FileSync.directory(dir);
+        }
+    }
+
+    private void listFiles(TreeSet<Integer> dataIds, TreeSet<Integer> hintIds) throws IOException {
+        boolean deleted = false;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                OptionalInt data = SegmentNames.parseDataId(name);
+                OptionalInt hint = SegmentNames.parseHintId(name);
+                if (data.isPresent()) {
+                    dataIds.add(data.getAsInt());
+                } else if (hint.isPresent()) {
+                    hintIds.add(hint.getAsInt());
+                } else if (name.endsWith(SegmentNames.TEMP_SUFFIX)) {
+                    LOG.log(Level.INFO, "deleting {0}: left half-written by an interrupted compaction", f);
+                    Files.delete(f);
+                    deleted = true;
+                } else if (!name.equals(SegmentNames.LOCK_FILE)) {
+                    LOG.log(Level.WARNING, "ignoring {0}: not a kvs file name", f);
+                }
+            }
+        }
+        if (deleted) {
+            FileSync.directory(dir);
+        }
+    }
+
+    private static byte readKind(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
+            while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+                // read what there is
+            }
+            return h.position() == RecordFormat.FILE_HEADER_BYTES ? h.get(RecordFormat.KIND_OFFSET)
+                    : RecordFormat.KIND_LOG;
+        }
+    }
+
+    private boolean replayHint(Segment seg) throws IOException {
+        boolean ok = HintFile.read(SegmentNames.hintFile(dir, seg.id), seg.channel().size(),
+                (offset, size, seq, type, key) -> record(seg, offset, size, seq, type, key));
+        if (!ok) {
+            LOG.log(Level.WARNING, "{0}: hint file is damaged or out of date; reading the data file"
+                    + " instead", SegmentNames.hintFile(dir, seg.id));
+        }
+        return ok;
+    }
+
+    private void replayScan(Segment seg, boolean newest) throws IOException {
+        SegmentScanner.Damage damage = SegmentScanner.scan(seg.channel(),
+                (offset, size, seq, type, key) -> record(seg, (int) offset, size, seq, type, key));
+        if (damage == null) {
+            return;
+        }
+        if (newest && damage.tornTail()) {
+            long dropped = seg.channel().size() - damage.offset();
+            LOG.log(Level.WARNING, "{0}: torn tail at offset {1} ({2}); cutting off {3} bytes left"
+                    + " by an interrupted write", seg.path(), damage.offset(), damage.reason(), dropped);
+            seg.truncate(damage.offset());
+            seg.force();
+            return;
+        }
+        throw new CorruptionException(seg.path(), damage.offset(), damage.reason());
+    }
+
+    private void record(Segment seg, int offset, int size, long seq, byte type, byte[] key) {
+        boolean tombstone = type == RecordFormat.TYPE_TOMBSTONE;
+        Keydir.LoadResult r = keydir.putIfNewer(key, seg.id, offset, size, seq, tombstone);
+        if (r.lost()) {
+            return;
+        }
+        if (!tombstone) {
+            seg.addLive(size);
+        }
+        if (r.displacedLive()) {
+            segments.get(r.displacedSegment()).addLive(-r.displacedSize());
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package kvs.server.store;
+
+/**
+ * A store's figures at one moment.
+ *
+ * @param keys live keys
+ * @param segments data files
+ * @param liveBytes bytes of the records the keydir points at
+ * @param totalBytes bytes of all data files
+ * @param compactions compactions finished since the store opened
+ * @param lastCompactionMillis when the last one finished (epoch millis), or 0
+ */
+public record StoreStats(long keys, int segments, long liveBytes, long totalBytes, long compactions,
+        long lastCompactionMillis) {
+
+    public long deadBytes() {
+        return totalBytes - liveBytes;
+    }
+}
