@@ -15,6 +15,7 @@ import java.net.SocketTimeoutException;
 import kvs.common.Frames;
 import kvs.common.HostPort;
 import kvs.common.Limits;
+import kvs.proto.Compact;
 import kvs.proto.Get;
 import kvs.proto.Request;
 import kvs.proto.Response;
@@ -112,6 +113,14 @@ public final class KvsClient implements AutoCloseable {
             case NOT_FOUND -> false;
             default -> throw unexpected(r);
         };
+    }
+
+    /** Asks the server to compact its store now; returns when the compaction has finished. */
+    public void compact() throws IOException {
+        Response r = call(Request.newBuilder().setCompact(Compact.getDefaultInstance()));
+        if (r.getResultCase() != Response.ResultCase.DONE) {
+            throw unexpected(r);
+        }
     }
 
     public HostPort address() {

@@ -77,6 +77,46 @@ class KvsClientTest {
     }
 
     @Test
+    void overwrites_triggerAutomaticCompaction_andTheDirectoryShrinks() throws Exception {
+        Path data = dir.resolve("auto");
+        ServerConfig config = ServerConfig.of(new HostPort("127.0.0.1", 0), data).withStore(
+                kvs.server.store.StoreOptions.defaults().withMaxSegmentBytes(16 * 1024)
+                        .withCompactRatio(0.5).withCompactMinBytes(64 * 1024));
+        try (KvsServer auto = KvsServer.start(config);
+                KvsClient kvs = KvsClient.connect(new HostPort("127.0.0.1", auto.localAddress().getPort()))) {
+            byte[] value = new byte[100];
+            long peak = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int i = 0;
+            while (auto.store().stats().compactions() == 0) {
+                assertTrue(i < 100_000 && System.nanoTime() < deadline, "no compaction after " + i + " sets");
+                kvs.set(b("key" + (i % 100)), value);
+                peak = Math.max(peak, directoryBytes(data));
+                i++;
+            }
+            long after = directoryBytes(data);
+            assertTrue(after < peak / 2, "after " + after + " bytes, peak " + peak);
+            for (int k = 0; k < 100; k++) {
+                assertArrayEquals(value, kvs.get(b("key" + k)));
+            }
+        }
+    }
+
+    private static long directoryBytes(Path d) throws IOException {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(d)) {
+            for (Path p : files.toList()) {
+                try {
+                    sum += java.nio.file.Files.size(p);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // deleted by the compaction running meanwhile
+                }
+            }
+        }
+        return sum;
+    }
+
+    @Test
     void largeBinaryValue_roundTrips() throws IOException {
         byte[] value = new byte[16 << 20];
         new Random(1).nextBytes(value);

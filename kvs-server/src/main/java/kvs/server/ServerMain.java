@@ -54,6 +54,16 @@ public final class ServerMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     long maxSegmentBytes;
 
+    @Option(names = "--compact-ratio", paramLabel = "RATIO", defaultValue = "0.5",
+            description = "Compact automatically when dead bytes reach this share of the sealed"
+                    + " data files (above 0, at most 1)... Default: ${DEFAULT-VALUE}.")
+    double compactRatio;
+
+    @Option(names = "--compact-min-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "64MiB",
+            description = "... and are at least this many. Default: ${DEFAULT-VALUE}.")
+    long compactMinBytes;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
             description = "On shutdown, how long to wait for requests already received."
@@ -106,10 +116,15 @@ public final class ServerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--max-value-bytes "
                     + Units.formatSize(maxValueBytes) + " is over the largest possible, 2047MiB");
         }
-        if (maxSegmentBytes < 1024) {
-            throw new CommandLine.ParameterException(cmd, "--max-segment-bytes must be at least 1KiB");
+        if (maxSegmentBytes < 1024 || maxSegmentBytes > StoreOptions.MAX_MAX_SEGMENT_BYTES) {
+            throw new CommandLine.ParameterException(cmd, "--max-segment-bytes must be 1KiB to 1GiB,"
+                    + " got " + Units.formatSize(maxSegmentBytes));
+        }
+        if (!(compactRatio > 0 && compactRatio <= 1)) {
+            throw new CommandLine.ParameterException(cmd, "--compact-ratio must be above 0 and at"
+                    + " most 1, e.g. 0.5; got " + compactRatio);
         }
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
-                drainTimeout, StoreOptions.defaults().withMaxSegmentBytes(maxSegmentBytes));
+                drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes));
     }
 }

@@ -65,6 +65,10 @@ final class StoreCommands {
                 case RM -> store.remove(request.getRm().getKey().toByteArray())
                         ? DONE.clone().setId(id).build()
                         : NOT_FOUND.clone().setId(id).build();
+                case COMPACT -> {
+                    store.compact();
+                    yield DONE.clone().setId(id).build();
+                }
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
         } catch (IOException | RuntimeException e) {
@@ -89,9 +93,12 @@ final class StoreCommands {
             }
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
+            case COMPACT -> {
+                return null;
+            }
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
-                        + " has no command this server knows; send one of set, get, rm");
+                        + " has no command this server knows; send one of set, get, rm, compact");
             }
         }
         if (key.isEmpty()) {

@@ -92,6 +92,20 @@ class ServerTest {
     }
 
     @Test
+    void compact_answersDoneWhenFinished() throws IOException {
+        try (RawSocket c = connect()) {
+            c.call(set(1, "k", "v1"));
+            c.call(set(2, "k", "v2"));
+            Response r = c.call(Request.newBuilder().setId(3)
+                    .setCompact(kvs.proto.Compact.getDefaultInstance()).build());
+            assertEquals(Response.ResultCase.DONE, r.getResultCase());
+            assertEquals(3, r.getId());
+            assertEquals(1, server.store().stats().compactions());
+            assertEquals("v2", c.call(get(4, "k")).getValue().getValue().toStringUtf8());
+        }
+    }
+
+    @Test
     void noCommand_badRequest_connectionStaysOpen() throws IOException {
         try (RawSocket c = connect()) {
             Response r = c.call(Request.newBuilder().setId(7).build());

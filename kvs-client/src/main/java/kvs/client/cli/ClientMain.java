@@ -31,13 +31,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        subcommands = {SetCommand.class, GetCommand.class, RmCommand.class, HelpCommand.class},
-        synopsisSubcommandLabel = "(set | get | rm | help)",
+        subcommands = {SetCommand.class, GetCommand.class, RmCommand.class, CompactCommand.class,
+            HelpCommand.class},
+        synopsisSubcommandLabel = "(set | get | rm | compact | help)",
         description = "Sets, gets and removes keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
-            "  kvs-client rm greeting"},
+            "  kvs-client rm greeting", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server, rm of a missing key",
@@ -101,7 +102,7 @@ public final class ClientMain implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get or rm");
+                "missing command: set, get, rm or compact");
     }
 
     KvsClient connect() throws IOException {

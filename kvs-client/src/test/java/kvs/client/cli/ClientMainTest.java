@@ -103,6 +103,16 @@ class ClientMainTest {
     }
 
     @Test
+    void compact_printsNothing_exit0_andKeepsData() {
+        client("set", "a", "1");
+        client("set", "a", "2");
+        assertEquals(0, client("compact"));
+        assertEquals("", out() + err());
+        client("get", "a");
+        assertEquals("2\n", out());
+    }
+
+    @Test
     void addrBeforeTheCommand_isAccepted() {
         assertEquals(0, run(new byte[0], "--addr", addr, "set", "x", "y"));
         assertEquals(0, run(new byte[0], "--addr", addr, "get", "x"));
