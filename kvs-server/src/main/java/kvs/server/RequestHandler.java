@@ -9,6 +9,7 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import kvs.proto.Error;
@@ -20,9 +21,9 @@ import kvs.proto.Response;
  * One connection's requests: queued on the event loop, applied in order on a store executor,
  * answered in order on the event loop. Made per connection.
  *
- * <p>At most one batch per connection is on a store executor at a time: the requests that
- * arrived while the previous batch ran are applied together, in arrival order, and their
- * responses written and flushed together. So responses keep request order, the event loop never
+ * <p>At most one batch per connection is in progress at a time: the requests that arrived
+ * while the previous batch ran are applied together, in arrival order, and their responses
+ * written and flushed together once the batch's writes are durable as the sync policy promises. So responses keep request order, the event loop never
  * waits on the disk, and a pipelining client gets one thread hop and one flush per batch.
  *
  * <p>All fields are touched only on the channel's event loop.
@@ -71,11 +72,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         queue.clear();
         try {
             storeExecutor.execute(() -> {
-                List<Response> responses = new ArrayList<>(batch.size());
+                List<CompletableFuture<Response>> pending = new ArrayList<>(batch.size());
                 for (Request r : batch) {
-                    responses.add(commands.handle(r));
+                    pending.add(commands.handle(r));
                 }
-                ctx.executor().execute(() -> written(ctx, responses));
+                // Writes complete when durable (group commit for --sync always), in write order;
+                // the store thread does not wait for them and goes on to other connections.
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete(
+                        (v, e) -> ctx.executor().execute(() -> written(ctx, joinAll(pending))));
             });
         } catch (RejectedExecutionException e) {
             List<Response> refused = new ArrayList<>(batch.size());
@@ -85,6 +89,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             }
             written(ctx, refused);
         }
+    }
+
+    private static List<Response> joinAll(List<CompletableFuture<Response>> pending) {
+        List<Response> responses = new ArrayList<>(pending.size());
+        for (CompletableFuture<Response> f : pending) {
+            responses.add(f.join()); // never fails: StoreCommands turns failures into errors
+        }
+        return responses;
     }
 
     private void written(ChannelHandlerContext ctx, List<Response> responses) {

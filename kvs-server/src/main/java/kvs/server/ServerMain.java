@@ -14,6 +14,7 @@ import kvs.common.cli.Converters;
 import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
 import kvs.server.store.StoreOptions;
+import kvs.server.store.SyncPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +65,19 @@ public final class ServerMain implements Callable<Integer> {
             description = "... and are at least this many. Default: ${DEFAULT-VALUE}.")
     long compactMinBytes;
 
+    @Option(names = "--sync", paramLabel = "POLICY", defaultValue = "interval",
+            converter = SyncConverter.class,
+            description = {"When writes are fsynced: always (acknowledged after an fsync: survives"
+                    + " power loss; concurrent writes share fsyncs), interval (fsync at least every"
+                    + " --sync-interval), never (the OS decides). Every acknowledged write survives a"
+                    + " crash of the process under every policy. Default: ${DEFAULT-VALUE}."})
+    SyncPolicy sync;
+
+    @Option(names = "--sync-interval", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "1s",
+            description = "For --sync interval: the longest time between fsyncs. Default: ${DEFAULT-VALUE}.")
+    Duration syncInterval;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
             description = "On shutdown, how long to wait for requests already received."
@@ -109,6 +123,18 @@ public final class ServerMain implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code always}, {@code interval} or {@code never}. */
+    static final class SyncConverter implements CommandLine.ITypeConverter<SyncPolicy> {
+        @Override
+        public SyncPolicy convert(String value) {
+            try {
+                return SyncPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     private ServerConfig toConfig() {
         CommandLine cmd = new CommandLine(this);
         if (maxValueBytes > Limits.MAX_RESPONSE_FRAME_BYTES - Limits.FRAME_OVERHEAD_BYTES
@@ -120,11 +146,15 @@ public final class ServerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--max-segment-bytes must be 1KiB to 1GiB,"
                     + " got " + Units.formatSize(maxSegmentBytes));
         }
+        if (syncInterval.isZero() || syncInterval.isNegative()) {
+            throw new CommandLine.ParameterException(cmd, "--sync-interval must be positive, e.g. 1s");
+        }
         if (!(compactRatio > 0 && compactRatio <= 1)) {
             throw new CommandLine.ParameterException(cmd, "--compact-ratio must be above 0 and at"
                     + " most 1, e.g. 0.5; got " + compactRatio);
         }
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
-                drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes));
+                drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
+                        syncInterval));
     }
 }

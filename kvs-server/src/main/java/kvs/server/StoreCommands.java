@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import kvs.proto.Done;
 import kvs.proto.Error;
@@ -36,47 +38,59 @@ final class StoreCommands {
         this.closing = closing;
     }
 
-    /** The response to one request; never throws. */
-    Response handle(Request request) {
+    /**
+     * The response to one request. Gets are answered at once; sets and removes once they are
+     * durable as the store's sync policy promises. The future never fails: failures are errors.
+     */
+    CompletableFuture<Response> handle(Request request) {
         long id = request.getId();
         if (closing.getAsBoolean()) {
-            return error(id, ErrorMapper.error(ErrorCode.UNAVAILABLE,
-                    "the server is shutting down; retry after it restarts"));
+            return done(error(id, ErrorMapper.error(ErrorCode.UNAVAILABLE,
+                    "the server is shutting down; retry after it restarts")));
         }
         Error invalid = validate(request);
         if (invalid != null) {
-            return error(id, invalid);
+            return done(error(id, invalid));
         }
         try {
-            return switch (request.getCommandCase()) {
-                case SET -> {
-                    store.set(request.getSet().getKey().toByteArray(),
-                            request.getSet().getValue().toByteArray());
-                    yield DONE.clone().setId(id).build();
-                }
+            CompletableFuture<Response> r = switch (request.getCommandCase()) {
+                case SET -> store.setAsync(request.getSet().getKey().toByteArray(),
+                        request.getSet().getValue().toByteArray())
+                        .thenApply(v -> DONE.clone().setId(id).build());
                 case GET -> {
                     byte[] value = store.get(request.getGet().getKey().toByteArray());
-                    yield value == null
+                    yield done(value == null
                             ? NOT_FOUND.clone().setId(id).build()
                             : Response.newBuilder().setId(id).setValue(
                                     Value.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(value)))
-                                    .build();
+                                    .build());
                 }
-                case RM -> store.remove(request.getRm().getKey().toByteArray())
-                        ? DONE.clone().setId(id).build()
-                        : NOT_FOUND.clone().setId(id).build();
+                case RM -> store.removeAsync(request.getRm().getKey().toByteArray())
+                        .thenApply(found -> found
+                                ? DONE.clone().setId(id).build()
+                                : NOT_FOUND.clone().setId(id).build());
                 case COMPACT -> {
                     store.compact();
-                    yield DONE.clone().setId(id).build();
+                    yield done(DONE.clone().setId(id).build());
                 }
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
+            return r.exceptionally(e -> failed(request, e instanceof CompletionException c ? c.getCause() : e));
         } catch (IOException | RuntimeException e) {
-            if (!(e instanceof kvs.server.store.StoreClosedException)) {
-                LOG.log(Level.ERROR, "request " + id + " (" + request.getCommandCase() + ") failed", e);
-            }
-            return error(id, ErrorMapper.storeFailure(e));
+            return done(failed(request, e));
         }
+    }
+
+    private static Response failed(Request request, Throwable e) {
+        if (!(e instanceof kvs.server.store.StoreClosedException)) {
+            LOG.log(Level.ERROR, "request " + request.getId() + " (" + request.getCommandCase()
+                    + ") failed", e);
+        }
+        return error(request.getId(), ErrorMapper.storeFailure(e));
+    }
+
+    private static CompletableFuture<Response> done(Response r) {
+        return CompletableFuture.completedFuture(r);
     }
 
     /** Checks what the store would refuse, so its refusals reach the client as protocol errors. */

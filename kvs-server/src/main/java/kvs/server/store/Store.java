@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,7 +43,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>The keydir points only at whole, checksummed records written to the OS.
  * <li>A write is in the file (handed to the OS with {@code pwrite}) before {@link #set} or
  *     {@link #remove} returns, so it survives the death of the process. Surviving power loss
- *     needs an fsync: the active file is fsynced when it is sealed and when the store closes.
+ *     needs an fsync: {@link Syncer} does them as the {@link SyncPolicy} says, and the active
+ *     file is fsynced when it is sealed and when the store closes.
  * <li>Each data file's live bytes are the sizes of the records the keydir points at; the rest
  *     of the file is dead, and is what compaction reclaims.
  * </ul>
@@ -75,6 +77,7 @@ public final class Store implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ExecutorService maintenance;
     private final Compactor compactor;
+    private final Syncer syncer;
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private final AtomicLong compactions = new AtomicLong();
     private volatile long lastCompactionMillis;
@@ -82,6 +85,8 @@ public final class Store implements AutoCloseable {
     private volatile Segment active;
     /** The sequence number of the next write; guarded by {@link #writeLock}. */
     private long nextSeq;
+    /** The sequence number of the last write; guarded by {@link #writeLock}. */
+    private long lastSeq;
     /** The id of the next data file; guarded by {@link #writeLock}. */
     private int nextId;
     /** Guarded by {@link #writeLock}. */
@@ -96,6 +101,7 @@ public final class Store implements AutoCloseable {
         this.segments = loaded.segments();
         this.active = loaded.active();
         this.nextSeq = loaded.nextSeq();
+        this.lastSeq = loaded.nextSeq() - 1;
         this.nextId = loaded.nextId();
         this.maintenance = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "kvs-store-maintenance");
@@ -103,6 +109,18 @@ public final class Store implements AutoCloseable {
             return t;
         });
         this.compactor = new Compactor(this);
+        this.syncer = new Syncer(options.sync(), options.syncInterval(), this::syncSnapshot,
+                dir.toString());
+    }
+
+    /** The last write and the file it is in, for the syncer. */
+    private Syncer.Snapshot syncSnapshot() {
+        writeLock.lock();
+        try {
+            return new Syncer.Snapshot(lastSeq, active);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** Opens the store in {@code dir} with default options, creating the directory if needed. */
@@ -183,22 +201,35 @@ public final class Store implements AutoCloseable {
         return Arrays.copyOfRange(record, RecordFormat.HEADER_BYTES + keyLen, record.length);
     }
 
-    /** Sets {@code key} to {@code value}; when this returns, the write is in the file. */
+    /**
+     * Sets {@code key} to {@code value}. When this returns, the write is in the file, and durable
+     * as the sync policy promises (fsynced, for {@link SyncPolicy#ALWAYS}).
+     */
     public void set(byte[] key, byte[] value) throws IOException {
+        await(setAsync(key, value));
+    }
+
+    /**
+     * Sets {@code key} to {@code value} without waiting for an fsync: when this returns the write
+     * is in the file; the future completes when it is durable as the sync policy promises.
+     */
+    public CompletableFuture<Void> setAsync(byte[] key, byte[] value) throws IOException {
         checkKey(key);
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
         byte[] k = key.clone();
+        long seq;
         writeLock.lock();
         try {
             ensureOpen();
-            long seq = nextSeq;
+            seq = nextSeq;
             ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
             int size = record.remaining();
             Segment seg = appendLocked(record);
             int offset = (int) (seg.size() - size);
             nextSeq = seq + 1;
+            lastSeq = seq;
             seg.addLive(size);
             Location old = keydir.put(k, seg.id, offset, size);
             if (old != null) {
@@ -208,30 +239,57 @@ public final class Store implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+        return syncer.whenDurable(seq);
     }
 
     /**
-     * Removes {@code key}.
+     * Removes {@code key}, durably as the sync policy promises.
      *
      * @return whether the store held the key; if not, nothing is written
      */
     public boolean remove(byte[] key) throws IOException {
+        return await(removeAsync(key));
+    }
+
+    /**
+     * Removes {@code key} without waiting for an fsync: when this returns the tombstone is in the
+     * file; the future completes, with whether the store held the key, when it is durable.
+     */
+    public CompletableFuture<Boolean> removeAsync(byte[] key) throws IOException {
         checkKey(key);
+        long seq;
         writeLock.lock();
         try {
             ensureOpen();
             if (keydir.get(key) == null) {
-                return false;
+                return CompletableFuture.completedFuture(false);
             }
-            long seq = nextSeq;
+            seq = nextSeq;
             appendLocked(RecordFormat.encode(seq, RecordFormat.TYPE_TOMBSTONE, key, new byte[0]));
             nextSeq = seq + 1;
+            lastSeq = seq;
             Location old = keydir.remove(key);
             segments.get(old.segment()).addLive(-old.size());
             afterWriteLocked();
-            return true;
         } finally {
             writeLock.unlock();
+        }
+        return syncer.whenDurable(seq).thenApply(v -> true);
+    }
+
+    /** Waits for a write's durability; its failure becomes an IOException. */
+    private static <T> T await(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for an fsync");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(c);
         }
     }
 
@@ -290,7 +348,8 @@ public final class Store implements AutoCloseable {
             total += s.size();
             count++;
         }
-        return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis);
+        return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
+                syncer.fsyncs());
     }
 
     public Path directory() {
@@ -324,6 +383,7 @@ public final class Store implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        syncer.stop();
         IOException failure = null;
         writeLock.lock();
         try {
@@ -365,6 +425,7 @@ public final class Store implements AutoCloseable {
     private void sealLocked() throws IOException {
         Segment sealed = active;
         sealed.force();
+        syncer.counted();
         int id = allocateIdLocked();
         Segment next = Segment.create(SegmentNames.dataFile(dir, id), id, RecordFormat.KIND_LOG);
         segments.put(next.id, next);

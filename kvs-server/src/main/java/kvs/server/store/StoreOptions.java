@@ -1,5 +1,7 @@
 package kvs.server.store;
 
+import java.time.Duration;
+
 /**
  * How a {@link Store} is run. Start from {@link #defaults()} and change what you need:
  * {@code StoreOptions.defaults().withMaxSegmentBytes(1 << 20)}.
@@ -9,13 +11,18 @@ package kvs.server.store;
  * @param compactRatio automatic compaction starts when dead bytes reach this share of the sealed
  *     data files' total, and ...
  * @param compactMinBytes ... are at least this many
+ * @param sync when writes are fsynced, and so what an acknowledged write survives
+ * @param syncInterval for {@link SyncPolicy#INTERVAL}: the longest time between fsyncs
  */
-public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes) {
+public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
+        SyncPolicy sync, Duration syncInterval) {
 
     public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
     public static final long MAX_MAX_SEGMENT_BYTES = 1L << 30;
     public static final double DEFAULT_COMPACT_RATIO = 0.5;
     public static final long DEFAULT_COMPACT_MIN_BYTES = 64L * 1024 * 1024;
+    public static final SyncPolicy DEFAULT_SYNC = SyncPolicy.INTERVAL;
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
 
     public StoreOptions {
         if (maxSegmentBytes < 1024 || maxSegmentBytes > MAX_MAX_SEGMENT_BYTES) {
@@ -30,22 +37,36 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
             throw new IllegalArgumentException("compactMinBytes must not be negative, got "
                     + compactMinBytes);
         }
+        if (sync == null) {
+            throw new IllegalArgumentException("sync policy is null");
+        }
+        if (syncInterval == null || syncInterval.isNegative() || syncInterval.isZero()) {
+            throw new IllegalArgumentException("syncInterval must be positive, got " + syncInterval);
+        }
     }
 
     public static StoreOptions defaults() {
         return new StoreOptions(DEFAULT_MAX_SEGMENT_BYTES, DEFAULT_COMPACT_RATIO,
-                DEFAULT_COMPACT_MIN_BYTES);
+                DEFAULT_COMPACT_MIN_BYTES, DEFAULT_SYNC, DEFAULT_SYNC_INTERVAL);
     }
 
     public StoreOptions withMaxSegmentBytes(long bytes) {
-        return new StoreOptions(bytes, compactRatio, compactMinBytes);
+        return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval);
     }
 
     public StoreOptions withCompactRatio(double ratio) {
-        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes);
+        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval);
     }
 
     public StoreOptions withCompactMinBytes(long bytes) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, bytes);
+        return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval);
+    }
+
+    public StoreOptions withSync(SyncPolicy policy) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval);
+    }
+
+    public StoreOptions withSyncInterval(Duration interval) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval);
     }
 }

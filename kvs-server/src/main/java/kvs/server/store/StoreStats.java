@@ -9,9 +9,10 @@ package kvs.server.store;
  * @param totalBytes bytes of all data files
  * @param compactions compactions finished since the store opened
  * @param lastCompactionMillis when the last one finished (epoch millis), or 0
+ * @param fsyncs fsyncs of data files since the store opened
  */
 public record StoreStats(long keys, int segments, long liveBytes, long totalBytes, long compactions,
-        long lastCompactionMillis) {
+        long lastCompactionMillis, long fsyncs) {
 
     public long deadBytes() {
         return totalBytes - liveBytes;

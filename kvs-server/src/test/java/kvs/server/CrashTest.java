@@ -1,0 +1,173 @@
+package kvs.server;
+
+import static kvs.server.ServerTest.get;
+import static kvs.server.ServerTest.rm;
+import static kvs.server.ServerTest.set;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import kvs.proto.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real crashes: {@code kvs-server} as a child process, several clients writing and recording
+ * every acknowledged write, then {@code kill -9} (or SIGTERM) at a random moment; after a restart
+ * every acknowledged write must be there with its latest acknowledged value, and nothing that was
+ * never written. Small data files and low compaction thresholds make sealing and compaction
+ * happen during the run, so crashes land in them too. Bounded: a few rounds, seeds printed.
+ */
+class CrashTest {
+
+    private static final String[] BUSY = {"--max-segment-bytes", "32KiB", "--compact-ratio", "0.3",
+        "--compact-min-bytes", "32KiB"};
+    private static final int WRITERS = 4;
+    private static final int KEYS_PER_WRITER = 40;
+
+    @TempDir
+    Path dir;
+
+    /** What one writer knows: acknowledged values (null: removed), and the one op in flight. */
+    private static final class Ledger {
+        final Map<String, String> acked = new ConcurrentHashMap<>();
+        volatile String inFlightKey;
+        volatile String inFlightValue;
+        volatile boolean inFlightIsRemove;
+        volatile int acknowledged;
+    }
+
+    @Test
+    void kill9_atRandomMoments_keepsEveryAcknowledgedWrite() throws Exception {
+        int compacted = 0;
+        for (long seed : new long[] {1, 2, 3}) {
+            compacted += runRound(seed, false, new String[0]).contains("compacted") ? 1 : 0;
+        }
+        assertTrue(compacted > 0, "no round compacted: the crashes did not exercise compaction");
+    }
+
+    @Test
+    void kill9_underSyncAlways_keepsEveryAcknowledgedWrite() throws Exception {
+        runRound(4, false, new String[] {"--sync", "always"});
+    }
+
+    @Test
+    void sigterm_whileClientsWrite_exits0_andKeepsEveryAcknowledgedWrite() throws Exception {
+        runRound(5, true, new String[0]);
+    }
+
+    /** One round; returns the first server's log. */
+    private String runRound(long seed, boolean graceful, String[] extra) throws Exception {
+        Path data = dir.resolve("round-" + seed);
+        Random rnd = new Random(seed);
+        List<Ledger> ledgers = new ArrayList<>();
+        String[] args = concat(BUSY, extra);
+        String log;
+        try (ServerProcess server = ServerProcess.start(data, args)) {
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                Ledger ledger = new Ledger();
+                ledgers.add(ledger);
+                long writerSeed = seed * 100 + w;
+                int id = w;
+                Thread t = new Thread(() -> write(server, id, writerSeed, ledger, stop), "writer-" + w);
+                writers.add(t);
+                t.start();
+            }
+            // Let writes, seals and compactions happen, then stop the server mid-stream.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int target = 300 + rnd.nextInt(1200);
+            while (ledgers.stream().mapToInt(l -> l.acknowledged).sum() < target) {
+                assertTrue(System.nanoTime() < deadline, "seed " + seed + ": writers too slow; log: "
+                        + server.log());
+                Thread.sleep(5);
+            }
+            if (graceful) {
+                server.process.toHandle().destroy();
+                assertEquals(0, server.waitFor(30), "seed " + seed + ": " + server.log());
+            } else {
+                server.process.toHandle().destroyForcibly();
+                server.waitFor(30);
+            }
+            stop.set(true);
+            for (Thread t : writers) {
+                t.join(10_000);
+            }
+            log = server.log();
+        }
+        try (ServerProcess server = ServerProcess.start(data, args);
+                RawSocket c = new RawSocket(server.address)) {
+            long id = 1;
+            for (int w = 0; w < WRITERS; w++) {
+                Ledger l = ledgers.get(w);
+                for (int k = 0; k < KEYS_PER_WRITER; k++) {
+                    String key = "w" + w + "-k" + k;
+                    Response r = c.call(get(id++, key));
+                    String got = r.getResultCase() == Response.ResultCase.VALUE
+                            ? r.getValue().getValue().toStringUtf8() : null;
+                    String want = l.acked.get(key);
+                    boolean inFlight = key.equals(l.inFlightKey);
+                    String maybe = inFlight && !l.inFlightIsRemove ? l.inFlightValue : null;
+                    boolean ok = java.util.Objects.equals(got, want)
+                            || (inFlight && java.util.Objects.equals(got, maybe));
+                    if (!ok) {
+                        fail("seed " + seed + ": " + key + " reads " + got + ", acknowledged " + want
+                                + (inFlight ? ", in flight " + (l.inFlightIsRemove ? "rm" : maybe) : "")
+                                + "; server log:\n" + server.log());
+                    }
+                }
+            }
+        }
+        return log;
+    }
+
+    /** One writer: sets and removes its own keys, one request at a time, recording each answer. */
+    private static void write(ServerProcess server, int w, long seed, Ledger ledger, AtomicBoolean stop) {
+        Random rnd = new Random(seed);
+        try (RawSocket c = new RawSocket(server.address)) {
+            for (long n = 1; !stop.get() && n < 1_000_000; n++) {
+                String key = "w" + w + "-k" + rnd.nextInt(KEYS_PER_WRITER);
+                boolean remove = rnd.nextInt(10) == 0;
+                String value = "w" + w + "-n" + n + "-" + "x".repeat(rnd.nextInt(200));
+                ledger.inFlightKey = key;
+                ledger.inFlightValue = value;
+                ledger.inFlightIsRemove = remove;
+                Response r = c.call(remove ? rm(n, key) : set(n, key, value));
+                if (r == null) {
+                    return; // the server is gone
+                }
+                if (r.getResultCase() == Response.ResultCase.DONE) {
+                    if (remove) {
+                        ledger.acked.remove(key);
+                    } else {
+                        ledger.acked.put(key, value);
+                    }
+                } else if (r.getResultCase() == Response.ResultCase.NOT_FOUND && remove) {
+                    ledger.acked.remove(key);
+                } else {
+                    return; // an error (shutting down): the op was not applied
+                }
+                ledger.inFlightKey = null;
+                ledger.acknowledged++;
+            }
+        } catch (IOException e) {
+            // The server died mid-request: the op in flight may or may not have been applied.
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}
