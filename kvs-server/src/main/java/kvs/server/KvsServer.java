@@ -93,7 +93,8 @@ public final class KvsServer implements AutoCloseable {
      *     is left running then
      */
     public static KvsServer start(ServerConfig config) throws IOException {
-        Store store = Store.open(config.dir(), config.store());
+        Store store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
+                : Store.open(config.dir(), config.store());
         try {
             return new KvsServer(config, store);
         } catch (IOException | RuntimeException e) {

@@ -15,9 +15,11 @@ import kvs.server.store.StoreOptions;
  * @param maxValueBytes the largest value accepted
  * @param drainTimeout how long shutdown waits for requests already received to be answered
  * @param store how the store is run
+ * @param salvage open the store keeping every record that checks out, rather than refusing to
+ *     open a damaged one
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
-        Duration drainTimeout, StoreOptions store) {
+        Duration drainTimeout, StoreOptions store, boolean salvage) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -35,7 +37,7 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     /** Defaults everywhere but the address and the directory. */
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
-                DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults());
+                DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false);
     }
 
     public int maxFrameBytes() {
@@ -43,10 +45,10 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     }
 
     public ServerConfig withMaxValueBytes(int bytes) {
-        return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store);
+        return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage);
     }
 
     public ServerConfig withStore(StoreOptions options) {
-        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options);
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage);
     }
 }

@@ -13,11 +13,15 @@ import kvs.common.Version;
 import kvs.common.cli.Converters;
 import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
+import kvs.server.store.CorruptionException;
+import kvs.server.store.StoreCheck;
 import kvs.server.store.StoreOptions;
 import kvs.server.store.SyncPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code kvs-server}: runs one store behind a listener until SIGTERM or SIGINT. */
 @Command(name = "kvs-server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -27,11 +31,15 @@ import picocli.CommandLine.Option;
                 + " answers the requests already received, closes the store and exits 0."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly by SIGTERM or SIGINT",
-            "1:could not start (address in use, data directory in use or damaged, ...) or failed",
+            "1:could not start (address in use, data directory in use or damaged, ...) or failed;"
+                + " with --check: damage found",
             "2:usage error (bad flag or value)"})
 public final class ServerMain implements Callable<Integer> {
 
     private static final System.Logger LOG = System.getLogger(ServerMain.class.getName());
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
             defaultValue = "127.0.0.1:4000",
@@ -78,6 +86,17 @@ public final class ServerMain implements Callable<Integer> {
             description = "For --sync interval: the longest time between fsyncs. Default: ${DEFAULT-VALUE}.")
     Duration syncInterval;
 
+    @Option(names = "--check",
+            description = "Check every file of the data directory in full, report all damage, change"
+                    + " nothing, and exit: 0 if clean, 1 if damaged. The server must not be running.")
+    boolean check;
+
+    @Option(names = "--salvage",
+            description = "Start even if data files are damaged, keeping every record that checks"
+                    + " out: each damaged file is first copied aside as <file>.corrupt-<time>, then"
+                    + " rewritten without its damage; what was skipped is logged.")
+    boolean salvage;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
             description = "On shutdown, how long to wait for requests already received."
@@ -94,7 +113,13 @@ public final class ServerMain implements Callable<Integer> {
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();
-            if (e instanceof IOException) {
+            if (e instanceof CorruptionException damaged) {
+                err.println("kvs-server: damaged data: " + damaged.getMessage());
+                err.println("kvs-server: nothing was changed. To list all damage: kvs-server --check"
+                        + " --dir " + damaged.file().getParent() + "; to start keeping every record that"
+                        + " checks out (damaged files are copied aside first): kvs-server --salvage"
+                        + " --dir " + damaged.file().getParent());
+            } else if (e instanceof IOException) {
                 err.println("kvs-server: " + e.getMessage());
             } else {
                 err.println("kvs-server: internal error: " + e);
@@ -109,6 +134,9 @@ public final class ServerMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig config = toConfig();
+        if (check) {
+            return check(config);
+        }
         LogSetup.toStderr();
         long start = System.nanoTime();
         KvsServer server = KvsServer.start(config);
@@ -121,6 +149,18 @@ public final class ServerMain implements Callable<Integer> {
         server.awaitClosed();
         LOG.log(Level.INFO, "kvs-server stopped");
         return 0;
+    }
+
+    private int check(ServerConfig config) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        StoreCheck.Report report = StoreCheck.run(config.dir());
+        for (StoreCheck.Finding f : report.findings()) {
+            out.println("damaged: " + f);
+        }
+        out.println(report.dataFiles() + " data files, " + report.records() + " good records, "
+                + (report.clean() ? "no damage" : report.findings().size() + " problems"));
+        out.flush();
+        return report.clean() ? 0 : 1;
     }
 
     /** {@code always}, {@code interval} or {@code never}. */
@@ -136,7 +176,7 @@ public final class ServerMain implements Callable<Integer> {
     }
 
     private ServerConfig toConfig() {
-        CommandLine cmd = new CommandLine(this);
+        CommandLine cmd = spec.commandLine();
         if (maxValueBytes > Limits.MAX_RESPONSE_FRAME_BYTES - Limits.FRAME_OVERHEAD_BYTES
                 - Limits.MAX_KEY_BYTES) {
             throw new CommandLine.ParameterException(cmd, "--max-value-bytes "
@@ -155,6 +195,6 @@ public final class ServerMain implements Callable<Integer> {
         }
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
-                        syncInterval));
+                        syncInterval), salvage);
     }
 }

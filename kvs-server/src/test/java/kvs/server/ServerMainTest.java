@@ -74,9 +74,50 @@ class ServerMainTest {
     }
 
     @Test
+    void badSyncPolicy_usageError() {
+        assertEquals(2, run("--sync", "sometimes"));
+        assertTrue(err.toString().contains("always, interval or never"), err.toString());
+    }
+
+    @Test
+    void check_cleanStore_exit0_damagedStore_exit1_namingFileAndOffset() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set("a".getBytes(), "1".getBytes());
+            s.set("b".getBytes(), "2".getBytes());
+        }
+        assertEquals(0, run("--check", "--dir", dir.toString()));
+        assertTrue(out.toString().contains("no damage"), out.toString());
+        java.nio.file.Path data = dir.resolve("000000001.data");
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[8 + 21] ^= 1; // the key of the first record
+        java.nio.file.Files.write(data, bytes);
+        out.getBuffer().setLength(0);
+        assertEquals(1, run("--check", "--dir", dir.toString()));
+        assertTrue(out.toString().contains("000000001.data at offset 8: checksum mismatch"), out.toString());
+    }
+
+    @Test
+    void damagedStore_refusesToStart_sayingHowToProceed() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set("a".getBytes(), "1".getBytes());
+            s.set("b".getBytes(), "2".getBytes());
+        }
+        java.nio.file.Files.delete(dir.resolve("000000001.hint"));
+        java.nio.file.Path data = dir.resolve("000000001.data");
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[8 + 21] ^= 1;
+        java.nio.file.Files.write(data, bytes);
+        assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", dir.toString()));
+        String e = err.toString();
+        assertTrue(e.contains("000000001.data at offset 8"), e);
+        assertTrue(e.contains("--check") && e.contains("--salvage"), e);
+    }
+
+    @Test
     void help_listsFlagsAndExitCodes() {
         assertEquals(0, run("--help"));
-        for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "Exit codes", "SIGTERM"}) {
+        for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "--sync", "--salvage",
+            "--check", "--compact-ratio", "Exit codes", "SIGTERM"}) {
             assertTrue(out.toString().contains(s), s);
         }
     }

@@ -68,6 +68,28 @@ class ServerProcessTest {
     }
 
     @Test
+    void salvage_startsADamagedStore_keepingEveryGoodRecord() throws Exception {
+        try (kvs.server.store.Store s = kvs.server.store.Store.open(dir)) {
+            for (int i = 0; i < 10; i++) {
+                s.set(("k" + i).getBytes(), ("v" + i).getBytes());
+            }
+        }
+        java.nio.file.Files.delete(dir.resolve("000000001.hint"));
+        java.nio.file.Path data = dir.resolve("000000001.data");
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[8 + 21 + 1] ^= 1; // the value of k0
+        java.nio.file.Files.write(data, bytes);
+        try (ServerProcess server = ServerProcess.start(dir, "--salvage");
+                RawSocket c = new RawSocket(server.address)) {
+            assertEquals(Response.ResultCase.NOT_FOUND, c.call(get(1, "k0")).getResultCase());
+            for (int i = 1; i < 10; i++) {
+                assertEquals("v" + i, c.call(get(i + 1, "k" + i)).getValue().getValue().toStringUtf8());
+            }
+            assertTrue(server.log().contains("salvage"), server.log());
+        }
+    }
+
+    @Test
     void secondServerOnSameDir_exitsNonZero_namingTheDirectory() throws Exception {
         try (ServerProcess first = ServerProcess.start(dir)) {
             Process second = new ProcessBuilder(

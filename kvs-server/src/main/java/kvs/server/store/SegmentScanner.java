@@ -119,12 +119,71 @@ final class SegmentScanner {
      * the damage, and cutting it off would lose it.
      */
     private boolean validRecordAfter(long pos) throws IOException {
+        return nextGoodRecord(pos) >= 0;
+    }
+
+    /** The offset of the first good record after {@code pos}, or -1. */
+    private long nextGoodRecord(long pos) throws IOException {
         for (long p = pos + 1; p + RecordFormat.HEADER_BYTES <= end; p++) {
             if (checkRecord(p) == null) {
-                return true;
+                return p;
             }
         }
-        return false;
+        return -1;
+    }
+
+    /** Damage skipped by {@link #scanAll}: {@code length} bytes from {@code offset}. */
+    record Skipped(long offset, long length, String reason) {
+    }
+
+    /**
+     * Reads every good record of a file, skipping damage: after a bad record, reading resumes at
+     * the next offset where a good record starts. For salvage and for checking. Returns what was
+     * skipped, in file order; empty if the file is clean.
+     */
+    static java.util.List<Skipped> scanAll(FileChannel channel, Visitor visitor) throws IOException {
+        return new SegmentScanner(channel).runAll(visitor);
+    }
+
+    private java.util.List<Skipped> runAll(Visitor visitor) throws IOException {
+        java.util.List<Skipped> skipped = new java.util.ArrayList<>();
+        long pos = RecordFormat.FILE_HEADER_BYTES;
+        if (end < RecordFormat.FILE_HEADER_BYTES) {
+            if (end > 0) {
+                skipped.add(new Skipped(0, end, "file header cut short"));
+            }
+            return skipped;
+        }
+        fill(0, RecordFormat.FILE_HEADER_BYTES);
+        if (buf.getInt(0) != RecordFormat.DATA_MAGIC || buf.getShort(4) != RecordFormat.VERSION) {
+            long next = nextGoodRecord(0);
+            skipped.add(new Skipped(0, next < 0 ? end : next, "bad file header"));
+            if (next < 0) {
+                return skipped;
+            }
+            pos = next;
+        }
+        while (pos < end) {
+            String bad = checkRecord(pos);
+            if (bad != null) {
+                long next = nextGoodRecord(pos);
+                skipped.add(new Skipped(pos, (next < 0 ? end : next) - pos, bad));
+                if (next < 0) {
+                    break;
+                }
+                pos = next;
+                continue;
+            }
+            int at = (int) (pos - bufStart);
+            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+            int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
+            byte[] key = new byte[keyLen];
+            buf.get(at + RecordFormat.HEADER_BYTES, key);
+            visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
+                    buf.get(at + RecordFormat.TYPE_OFFSET), key);
+            pos += size;
+        }
+        return skipped;
     }
 
     private static String checkHeader(byte type, int keyLen, int valueLen, long size) {

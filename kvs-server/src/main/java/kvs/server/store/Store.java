@@ -135,11 +135,24 @@ public final class Store implements AutoCloseable {
      * @throws CorruptionException if a file is damaged other than at the tail of the newest
      */
     public static Store open(Path dir, StoreOptions options) throws IOException {
+        return open(dir, options, false);
+    }
+
+    /**
+     * Opens the store keeping every record that checks out: each damaged data file is copied
+     * aside as {@code <file>.corrupt-<time>} and rewritten without its damage; what was skipped is
+     * logged. For a store that {@link #open} refused with a {@link CorruptionException}.
+     */
+    public static Store openSalvaging(Path dir, StoreOptions options) throws IOException {
+        return open(dir, options, true);
+    }
+
+    private static Store open(Path dir, StoreOptions options, boolean salvage) throws IOException {
         Files.createDirectories(dir);
         DirectoryLock lock = DirectoryLock.acquire(dir);
         StoreLoader.Loaded loaded;
         try {
-            loaded = StoreLoader.load(dir, options);
+            loaded = StoreLoader.load(dir, options, salvage);
         } catch (IOException | RuntimeException e) {
             try {
                 lock.close();

@@ -37,17 +37,20 @@ final class StoreLoader {
 
     private final Path dir;
     private final StoreOptions options;
+    /** Salvage damaged files rather than refuse to open. */
+    private final boolean salvage;
     private final Keydir keydir = Keydir.forLoading();
     private final ConcurrentHashMap<Integer, Segment> segments = new ConcurrentHashMap<>();
     private final List<Segment> needHints = new ArrayList<>();
 
-    private StoreLoader(Path dir, StoreOptions options) {
+    private StoreLoader(Path dir, StoreOptions options, boolean salvage) {
         this.dir = dir;
         this.options = options;
+        this.salvage = salvage;
     }
 
-    static Loaded load(Path dir, StoreOptions options) throws IOException {
-        StoreLoader loader = new StoreLoader(dir, options);
+    static Loaded load(Path dir, StoreOptions options, boolean salvage) throws IOException {
+        StoreLoader loader = new StoreLoader(dir, options, salvage);
         try {
             return loader.run();
         } catch (IOException | RuntimeException e) {
@@ -63,7 +66,18 @@ final class StoreLoader {
     }
 
     private Loaded run() throws IOException {
-        finishCommittedCompaction(dir);
+        try {
+            finishCommittedCompaction(dir);
+        } catch (CorruptionException e) {
+            if (!salvage) {
+                throw e;
+            }
+            Path aside = e.file().resolveSibling(e.file().getFileName() + ".corrupt-"
+                    + System.currentTimeMillis());
+            java.nio.file.Files.move(e.file(), aside);
+            LOG.log(Level.WARNING, "salvage: {0} is damaged ({1}); moved aside as {2}; the"
+                    + " compaction it recorded is ignored", e.file(), e.getMessage(), aside.getFileName());
+        }
         TreeSet<Integer> dataIds = new TreeSet<>();
         TreeSet<Integer> hintIds = new TreeSet<>();
         listFiles(dataIds, hintIds);
@@ -81,7 +95,7 @@ final class StoreLoader {
             segments.put(id, seg);
             boolean fromHint = hintIds.contains(id) && replayHint(seg);
             if (!fromHint) {
-                replayScan(seg, newest);
+                seg = replayScan(seg, newest);
                 needHints.add(seg);
             }
         }
@@ -177,11 +191,12 @@ final class StoreLoader {
         return ok;
     }
 
-    private void replayScan(Segment seg, boolean newest) throws IOException {
+    /** Replays a data file by reading it; returns the segment (a new one, if salvaged). */
+    private Segment replayScan(Segment seg, boolean newest) throws IOException {
         SegmentScanner.Damage damage = SegmentScanner.scan(seg.channel(),
                 (offset, size, seq, type, key) -> record(seg, (int) offset, size, seq, type, key));
         if (damage == null) {
-            return;
+            return seg;
         }
         if (newest && damage.tornTail()) {
             long dropped = seg.channel().size() - damage.offset();
@@ -189,9 +204,26 @@ final class StoreLoader {
                     + " by an interrupted write", seg.path(), damage.offset(), damage.reason(), dropped);
             seg.truncate(damage.offset());
             seg.force();
-            return;
+            return seg;
         }
-        throw new CorruptionException(seg.path(), damage.offset(), damage.reason());
+        if (!salvage) {
+            throw new CorruptionException(seg.path(), damage.offset(), damage.reason());
+        }
+        // Records before the damage are in the keydir already, and keep their offsets in the
+        // rewritten file: it copies good records in order from the same start.
+        long live = seg.live();
+        seg.close();
+        Salvage.repair(dir, seg.id, seg.kind);
+        Segment repaired = Segment.open(SegmentNames.dataFile(dir, seg.id), seg.id, newest);
+        repaired.addLive(live);
+        segments.put(repaired.id, repaired);
+        SegmentScanner.Damage left = SegmentScanner.scan(repaired.channel(),
+                (offset, size, seq, type, key) -> record(repaired, (int) offset, size, seq, type, key));
+        if (left != null) {
+            throw new CorruptionException(repaired.path(), left.offset(), "still damaged after salvage: "
+                    + left.reason());
+        }
+        return repaired;
     }
 
     private void record(Segment seg, int offset, int size, long seq, byte type, byte[] key) {
