@@ -80,6 +80,7 @@ public final class Store implements AutoCloseable {
     private final Syncer syncer;
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
     private final AtomicLong compactions = new AtomicLong();
+    private final AtomicLong damagedReads = new AtomicLong();
     private volatile long lastCompactionMillis;
     /** The data file taking appends; guarded by {@link #writeLock}, read by compaction. */
     private volatile Segment active;
@@ -195,7 +196,13 @@ public final class Store implements AutoCloseable {
             } finally {
                 seg.release();
             }
-            return valueOf(record, key, seg, loc);
+            try {
+                return valueOf(record, key, seg, loc);
+            } catch (CorruptionException e) {
+                damagedReads.incrementAndGet();
+                LOG.log(Level.ERROR, "damaged record: {0}", e.getMessage());
+                throw e;
+            }
         }
     }
 
@@ -362,7 +369,7 @@ public final class Store implements AutoCloseable {
             count++;
         }
         return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
-                syncer.fsyncs());
+                syncer.fsyncs(), damagedReads.get());
     }
 
     public Path directory() {

@@ -10,9 +10,10 @@ package kvs.server.store;
  * @param compactions compactions finished since the store opened
  * @param lastCompactionMillis when the last one finished (epoch millis), or 0
  * @param fsyncs fsyncs of data files since the store opened
+ * @param damagedReads reads that found a record failing its checksum (answered with an error)
  */
 public record StoreStats(long keys, int segments, long liveBytes, long totalBytes, long compactions,
-        long lastCompactionMillis, long fsyncs) {
+        long lastCompactionMillis, long fsyncs, long damagedReads) {
 
     public long deadBytes() {
         return totalBytes - liveBytes;

@@ -202,6 +202,7 @@ class RecoveryTest {
             CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("a")));
             assertEquals(RecordFormat.FILE_HEADER_BYTES, e.offset());
             assertEquals(file(1), e.file());
+            assertEquals(1, s.stats().damagedReads(), "counted");
         }
     }
 
