@@ -84,19 +84,30 @@ final class StoreLoader {
 
         int newestLog = -1;
         for (int id : dataIds) {
-            if (readKind(SegmentNames.dataFile(dir, id)) == RecordFormat.KIND_LOG) {
-                newestLog = id;
+            Path path = SegmentNames.dataFile(dir, id);
+            try {
+                if (readKind(path) == RecordFormat.KIND_LOG) {
+                    newestLog = id;
+                }
+            } catch (IOException e) {
+                throw unreadable(path, e);
             }
         }
         for (int id : dataIds) {
             Path path = SegmentNames.dataFile(dir, id);
             boolean newest = id == newestLog;
-            Segment seg = Segment.open(path, id, newest);
-            segments.put(id, seg);
-            boolean fromHint = hintIds.contains(id) && replayHint(seg);
-            if (!fromHint) {
-                seg = replayScan(seg, newest);
-                needHints.add(seg);
+            try {
+                Segment seg = Segment.open(path, id, newest);
+                segments.put(id, seg);
+                boolean fromHint = hintIds.contains(id) && replayHint(seg);
+                if (!fromHint) {
+                    seg = replayScan(seg, newest);
+                    needHints.add(seg);
+                }
+            } catch (CorruptionException e) {
+                throw e;
+            } catch (IOException e) {
+                throw unreadable(path, e);
             }
         }
         for (int id : hintIds) {
@@ -168,6 +179,13 @@ final class StoreLoader {
         if (deleted) {
             FileSync.directory(dir);
         }
+    }
+
+    /** An I/O failure reading a store file, with the file named. */
+    private static IOException unreadable(Path path, IOException e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        return new IOException("cannot read " + path + ": " + why
+                + "; check the file and its permissions, or move it out of the directory", e);
     }
 
     private static byte readKind(Path path) throws IOException {

@@ -207,6 +207,16 @@ class RecoveryTest {
     }
 
     @Test
+    void unreadableDataFile_refusesToOpen_namingIt() throws IOException {
+        writeThree();
+        // A directory where a data file should be: opening it as a file fails (root can read any
+        // file, so permissions cannot make one unreadable in this test).
+        Files.createDirectory(SegmentNames.dataFile(dir, 5));
+        IOException e = assertThrows(IOException.class, () -> Store.open(dir));
+        assertTrue(e.getMessage().contains("000000005.data"), e.getMessage());
+    }
+
+    @Test
     void foreignFile_isIgnored() throws IOException {
         writeThree();
         Files.writeString(dir.resolve("notes.txt"), "hello");
