@@ -17,10 +17,12 @@ import kvs.common.HostPort;
 import kvs.common.Limits;
 import kvs.proto.Compact;
 import kvs.proto.Get;
+import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.proto.Rm;
 import kvs.proto.Set;
+import kvs.proto.Stats;
 
 /**
  * A connection to a kvs server: {@code set}, {@code get}, {@code remove}.
@@ -121,6 +123,23 @@ public final class KvsClient implements AutoCloseable {
         if (r.getResultCase() != Response.ResultCase.DONE) {
             throw unexpected(r);
         }
+    }
+
+    /** Asks the server whether it is there; returns normally if it answered. */
+    public void ping() throws IOException {
+        Response r = call(Request.newBuilder().setPing(Ping.getDefaultInstance()));
+        if (r.getResultCase() != Response.ResultCase.DONE) {
+            throw unexpected(r);
+        }
+    }
+
+    /** The server's figures by name (docs/PROTOCOL.md, "Stats"), sorted by name. */
+    public java.util.SortedMap<String, Long> stats() throws IOException {
+        Response r = call(Request.newBuilder().setStats(Stats.getDefaultInstance()));
+        if (r.getResultCase() != Response.ResultCase.STATS) {
+            throw unexpected(r);
+        }
+        return new java.util.TreeMap<>(r.getStats().getValuesMap());
     }
 
     public HostPort address() {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -55,6 +56,7 @@ public final class KvsServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService storeExecutor;
     private final InFlight inFlight = new InFlight();
+    private final ServerStats stats = new ServerStats();
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Channel serverChannel;
@@ -68,14 +70,16 @@ public final class KvsServer implements AutoCloseable {
         acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(cores, NioIoHandler.newFactory());
         storeExecutor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), storeThreads());
-        StoreCommands commands = new StoreCommands(store, config, () -> closing);
+        StoreCommands commands = new StoreCommands(store, config, () -> closing, stats);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ServerInitializer(config.maxFrameBytes(), commands, storeExecutor,
-                        inFlight, channels));
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .childHandler(new ServerInitializer(config, commands, storeExecutor, inFlight, channels,
+                        stats));
         ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             shutdownThreads();

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
@@ -32,35 +33,83 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
 
+    /** Requests handed to the store at once, at most: bounds a batch's responses in memory. */
+    static final int MAX_BATCH = 256;
+    /** Requests queued, at most, before the connection stops being read. */
+    static final int MAX_QUEUED = 1024;
+
     private final StoreCommands commands;
     private final Executor storeExecutor;
     private final InFlight inFlight;
+    private final ServerStats stats;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Whether a batch of this connection is on a store executor. */
     private boolean running;
     /** An error for bytes that could not be decoded, sent after earlier requests' responses. */
     private Error decodeFailure;
 
-    RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight) {
+    RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats) {
         this.commands = commands;
         this.storeExecutor = storeExecutor;
         this.inFlight = inFlight;
+        this.stats = stats;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
         inFlight.add(1);
+        stats.request(request.getCommandCase());
         queue.add(request);
         if (!running) {
             dispatch(ctx);
         }
+        updateReading(ctx);
     }
 
-    /** Sends the queued requests to a store executor, or, with none queued, goes idle. */
+    /**
+     * Backpressure: read from the connection only while its outbound buffer is under the
+     * high-water mark and few requests wait. A client that sends without reading thus fills its
+     * own TCP window, not the server's memory.
+     */
+    private void updateReading(ChannelHandlerContext ctx) {
+        boolean read = decodeFailure == null && ctx.channel().isWritable() && queue.size() < MAX_QUEUED;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && !running) {
+            dispatch(ctx);
+        }
+        updateReading(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * The connection read nothing for the idle timeout: close it, unless it waits for an answer
+     * (a long compaction, say), in which case the silence is ours.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent && !running && queue.isEmpty()) {
+            LOG.log(Level.DEBUG, "closing idle connection {0}", ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * Sends up to {@link #MAX_BATCH} queued requests to a store executor; with none queued, or
+     * while the connection's outbound buffer is full, goes idle.
+     */
     private void dispatch(ChannelHandlerContext ctx) {
-        if (queue.isEmpty()) {
+        if (queue.isEmpty() || !ctx.channel().isWritable()) {
             running = false;
-            if (decodeFailure != null) {
+            if (queue.isEmpty() && decodeFailure != null) {
+                stats.error(decodeFailure.getCode());
                 ctx.writeAndFlush(StoreCommands.error(0, decodeFailure))
                         .addListener(ChannelFutureListener.CLOSE);
                 decodeFailure = null;
@@ -68,8 +117,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             return;
         }
         running = true;
-        List<Request> batch = new ArrayList<>(queue);
-        queue.clear();
+        List<Request> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+        for (int i = 0; i < MAX_BATCH && !queue.isEmpty(); i++) {
+            batch.add(queue.poll());
+        }
         try {
             storeExecutor.execute(() -> {
                 List<CompletableFuture<Response>> pending = new ArrayList<>(batch.size());
@@ -101,11 +152,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     private void written(ChannelHandlerContext ctx, List<Response> responses) {
         for (Response r : responses) {
+            if (r.getResultCase() == Response.ResultCase.ERROR) {
+                stats.error(r.getError().getCode());
+            }
             ctx.write(r);
         }
         ctx.flush();
         inFlight.done(responses.size());
         dispatch(ctx);
+        updateReading(ctx);
     }
 
     /**

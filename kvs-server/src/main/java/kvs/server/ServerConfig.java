@@ -17,12 +17,18 @@ import kvs.server.store.StoreOptions;
  * @param store how the store is run
  * @param salvage open the store keeping every record that checks out, rather than refusing to
  *     open a damaged one
+ * @param idleTimeout a connection that sends nothing (or stops mid-frame) for this long, while
+ *     no answer is due to it, is closed
+ * @param maxConnections connections beyond this many are refused with {@code UNAVAILABLE}
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
-        Duration drainTimeout, StoreOptions store, boolean salvage) {
+        Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
+        int maxConnections) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public ServerConfig {
         if (maxKeyBytes < 1 || maxKeyBytes > Limits.MAX_KEY_BYTES) {
@@ -32,12 +38,19 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
         if (maxValueBytes < 0) {
             throw new IllegalArgumentException("the value limit must not be negative");
         }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("the idle timeout must be positive");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("the connection limit must be at least 1");
+        }
     }
 
     /** Defaults everywhere but the address and the directory. */
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
-                DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false);
+                DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
+                DEFAULT_MAX_CONNECTIONS);
     }
 
     public int maxFrameBytes() {
@@ -45,10 +58,27 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     }
 
     public ServerConfig withMaxValueBytes(int bytes) {
-        return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage);
+        return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections);
     }
 
     public ServerConfig withStore(StoreOptions options) {
-        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage);
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
+                idleTimeout, maxConnections);
+    }
+
+    public ServerConfig withMaxKeyBytes(int bytes) {
+        return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections);
+    }
+
+    public ServerConfig withIdleTimeout(Duration timeout) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                timeout, maxConnections);
+    }
+
+    public ServerConfig withMaxConnections(int n) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, n);
     }
 }

@@ -51,6 +51,12 @@ public final class ServerMain implements Callable<Integer> {
             description = "Data directory, created if missing. Default: ${DEFAULT-VALUE}.")
     Path dir;
 
+    @Option(names = "--max-key-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "64KiB",
+            description = "Largest key accepted (at most 64KiB); larger ones get a TOO_LARGE error."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long maxKeyBytes;
+
     @Option(names = "--max-value-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
             defaultValue = "64MiB",
             description = "Largest value accepted; larger ones get a TOO_LARGE error."
@@ -96,6 +102,17 @@ public final class ServerMain implements Callable<Integer> {
                     + " out: each damaged file is first copied aside as <file>.corrupt-<time>, then"
                     + " rewritten without its damage; what was skipped is logged.")
     boolean salvage;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "300s",
+            description = "Close a connection that sends nothing (or stops mid-request) for this long"
+                    + " while no answer is due to it. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "Refuse connections beyond this many with an UNAVAILABLE error."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
@@ -193,8 +210,19 @@ public final class ServerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--compact-ratio must be above 0 and at"
                     + " most 1, e.g. 0.5; got " + compactRatio);
         }
-        return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, (int) maxValueBytes,
+        if (maxKeyBytes < 1 || maxKeyBytes > Limits.MAX_KEY_BYTES) {
+            throw new CommandLine.ParameterException(cmd, "--max-key-bytes must be 1 to 64KiB, got "
+                    + Units.formatSize(maxKeyBytes));
+        }
+        if (idleTimeout.isZero() || idleTimeout.isNegative()) {
+            throw new CommandLine.ParameterException(cmd, "--idle-timeout must be positive, e.g. 300s");
+        }
+        if (maxConnections < 1) {
+            throw new CommandLine.ParameterException(cmd, "--max-connections must be at least 1, got "
+                    + maxConnections);
+        }
+        return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
-                        syncInterval), salvage);
+                        syncInterval), salvage, idleTimeout, maxConnections);
     }
 }

@@ -13,6 +13,7 @@ import kvs.proto.ErrorCode;
 import kvs.proto.NotFound;
 import kvs.proto.Request;
 import kvs.proto.Response;
+import kvs.proto.StatsReply;
 import kvs.proto.Value;
 import kvs.server.store.Store;
 
@@ -31,11 +32,13 @@ final class StoreCommands {
     private final Store store;
     private final ServerConfig config;
     private final BooleanSupplier closing;
+    private final ServerStats stats;
 
-    StoreCommands(Store store, ServerConfig config, BooleanSupplier closing) {
+    StoreCommands(Store store, ServerConfig config, BooleanSupplier closing, ServerStats stats) {
         this.store = store;
         this.config = config;
         this.closing = closing;
+        this.stats = stats;
     }
 
     /**
@@ -73,6 +76,9 @@ final class StoreCommands {
                     store.compact();
                     yield done(DONE.clone().setId(id).build());
                 }
+                case PING -> done(DONE.clone().setId(id).build());
+                case STATS -> done(Response.newBuilder().setId(id).setStats(
+                        StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
             return r.exceptionally(e -> failed(request, e instanceof CompletionException c ? c.getCause() : e));
@@ -107,12 +113,12 @@ final class StoreCommands {
             }
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
-            case COMPACT -> {
+            case COMPACT, PING, STATS -> {
                 return null;
             }
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
-                        + " has no command this server knows; send one of set, get, rm, compact");
+                        + " has no command this server knows; send one of set, get, rm, compact, ping, stats");
             }
         }
         if (key.isEmpty()) {

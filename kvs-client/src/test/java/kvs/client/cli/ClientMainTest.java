@@ -113,6 +113,23 @@ class ClientMainTest {
     }
 
     @Test
+    void ping_printsTheRoundTrip_exit0() {
+        assertEquals(0, client("ping"));
+        assertTrue(out().startsWith("pong from " + addr + " in "), out());
+    }
+
+    @Test
+    void stats_oneSortedLinePerFigure() {
+        client("set", "a", "1");
+        assertEquals(0, client("stats"));
+        java.util.List<String> lines = out().lines().toList();
+        assertEquals(lines.stream().sorted().toList(), lines);
+        assertTrue(lines.contains("keys: 1"), out());
+        assertTrue(lines.contains("requests_set: 1"), out());
+        assertTrue(lines.stream().allMatch(l -> l.matches("[a-z_]+: -?\\d+")), out());
+    }
+
+    @Test
     void addrBeforeTheCommand_isAccepted() {
         assertEquals(0, run(new byte[0], "--addr", addr, "set", "x", "y"));
         assertEquals(0, run(new byte[0], "--addr", addr, "get", "x"));
