@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
         subcommands = {SetCommand.class, GetCommand.class, RmCommand.class, CompactCommand.class,
-            PingCommand.class, StatsCommand.class, HelpCommand.class},
-        synopsisSubcommandLabel = "(set | get | rm | compact | ping | stats | help)",
+            PingCommand.class, StatsCommand.class, BenchCommand.class, HelpCommand.class},
+        synopsisSubcommandLabel = "(set | get | rm | compact | ping | stats | bench | help)",
         description = "Sets, gets and removes keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
@@ -102,7 +102,7 @@ public final class ClientMain implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get, rm, compact, ping or stats");
+                "missing command: set, get, rm, compact, ping, stats or bench");
     }
 
     KvsClient connect() throws IOException {

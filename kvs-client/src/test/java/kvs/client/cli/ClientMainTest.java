@@ -130,6 +130,38 @@ class ClientMainTest {
     }
 
     @Test
+    void bench_checksEveryResponse_andReportsJson() {
+        assertEquals(0, client("bench", "--clients", "4", "--requests", "3000", "--pipeline", "8",
+                "--keys", "100", "--json"));
+        String json = out();
+        assertTrue(json.contains("\"requests\":3000") && json.contains("\"errors\":0"), json);
+        assertTrue(json.contains("\"p99\":"), json);
+        assertEquals("", err());
+    }
+
+    @Test
+    void bench_textReport_withPercentiles() {
+        assertEquals(0, client("bench", "--clients", "2", "--requests", "500", "--ratio", "1:0"));
+        assertTrue(out().contains("500 requests in"), out());
+        assertTrue(out().contains("p99.9") && out().contains("errors: 0"), out());
+    }
+
+    @Test
+    void bench_errorsAreCountedAndShown_exit1() {
+        // Values over the server's limit: every set is refused.
+        assertEquals(1, client("bench", "--clients", "2", "--requests", "50", "--value-size",
+                Integer.toString(1024 * 1024 + 100), "--ratio", "1:0"));
+        assertTrue(out().contains("errors: 50"), out());
+        assertTrue(err().contains("TOO_LARGE"), err());
+    }
+
+    @Test
+    void bench_badRatio_usageError() {
+        assertEquals(2, client("bench", "--ratio", "half"));
+        assertTrue(err().contains("SET:GET"), err());
+    }
+
+    @Test
     void addrBeforeTheCommand_isAccepted() {
         assertEquals(0, run(new byte[0], "--addr", addr, "set", "x", "y"));
         assertEquals(0, run(new byte[0], "--addr", addr, "get", "x"));

@@ -1,0 +1,287 @@
+package kvs.client.bench;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import kvs.common.Frames;
+import kvs.common.HostPort;
+import kvs.common.Limits;
+import kvs.common.codec.FrameDecoder;
+import kvs.proto.Get;
+import kvs.proto.Request;
+import kvs.proto.Response;
+import kvs.proto.Set;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Drives a {@link Workload} against a server: {@code clients} connections on one Netty event
+ * loop, each keeping {@code pipeline} requests in flight, every response checked. Latencies go
+ * to HdrHistogram recorders, per command, in microseconds.
+ *
+ * <p>Checks: every response must answer its request's id in order with a result of the right
+ * kind; a get must return the key's value or, if the key was never set, NotFound; a get of a key
+ * this connection has had a set acknowledged for must not return NotFound. Failures are counted,
+ * never hidden, and the first few described.
+ */
+public final class LoadGenerator {
+
+    /** What a run measured. */
+    public record Result(long sets, long gets, long errors, List<String> firstErrors, double seconds,
+            Histogram setLatency, Histogram getLatency, Histogram allLatency) {
+        public long requests() {
+            return sets + gets;
+        }
+    }
+
+    private final HostPort address;
+    private final Workload w;
+    private final AtomicLong budget = new AtomicLong();
+    private final LongAdder sets = new LongAdder();
+    private final LongAdder gets = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final List<String> firstErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Recorder setRecorder = new Recorder(3);
+    private final Recorder getRecorder = new Recorder(3);
+    private final Histogram setTotal = new Histogram(3);
+    private final Histogram getTotal = new Histogram(3);
+    private volatile long deadlineNanos = Long.MAX_VALUE;
+    private CountDownLatch finished;
+
+    public LoadGenerator(HostPort address, Workload workload) {
+        this.address = address;
+        this.w = workload;
+    }
+
+    /** Requests answered so far, for a progress line. */
+    public long done() {
+        return sets.sum() + gets.sum();
+    }
+
+    public long errors() {
+        return errors.sum();
+    }
+
+    /** Latencies recorded since the last call, merged into the run's totals. */
+    public synchronized Histogram interval() {
+        Histogram s = setRecorder.getIntervalHistogram();
+        Histogram g = getRecorder.getIntervalHistogram();
+        setTotal.add(s);
+        getTotal.add(g);
+        Histogram both = new Histogram(3);
+        both.add(s);
+        both.add(g);
+        return both;
+    }
+
+    /**
+     * Runs the workload to the end; {@code progress} is called about once a second from this
+     * thread while it runs.
+     */
+    public Result run(Runnable progress) throws IOException, InterruptedException {
+        budget.set(w.requests() > 0 ? w.requests() : Long.MAX_VALUE);
+        finished = new CountDownLatch(w.clients());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        List<Channel> channels = new ArrayList<>();
+        long start = System.nanoTime();
+        try {
+            Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
+            for (int c = 0; c < w.clients(); c++) {
+                Connection conn = new Connection(new Random(w.seed() * 7919 + c));
+                b.handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new FrameDecoder(Limits.MAX_RESPONSE_FRAME_BYTES), conn);
+                    }
+                });
+                ChannelFuture f = b.connect(address.toSocketAddress()).awaitUninterruptibly();
+                if (!f.isSuccess()) {
+                    throw new IOException("cannot connect to " + address + ": " + f.cause().getMessage(),
+                            f.cause());
+                }
+                channels.add(f.channel());
+            }
+            start = System.nanoTime();
+            if (w.duration() != null) {
+                deadlineNanos = start + w.duration().toNanos();
+            }
+            for (Channel ch : channels) {
+                ch.eventLoop().execute(() -> ((Connection) ch.pipeline().last()).fill(ch));
+            }
+            while (!finished.await(1, TimeUnit.SECONDS)) {
+                progress.run();
+            }
+        } finally {
+            for (Channel ch : channels) {
+                ch.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        interval();
+        Histogram all = new Histogram(3);
+        all.add(setTotal);
+        all.add(getTotal);
+        return new Result(sets.sum(), gets.sum(), errors.sum(), List.copyOf(firstErrors), seconds,
+                setTotal.copy(), getTotal.copy(), all);
+    }
+
+    private boolean takeOne() {
+        if (System.nanoTime() >= deadlineNanos) {
+            return false;
+        }
+        return budget.getAndDecrement() > 0;
+    }
+
+    private void error(String what) {
+        errors.increment();
+        if (firstErrors.size() < 10) {
+            firstErrors.add(what);
+        }
+    }
+
+    /** One connection: its requests in flight, in order, and the keys it has set. */
+    private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
+        private final Random rnd;
+        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>(); // id, key, isSet, sent
+        private final java.util.BitSet setHere = new java.util.BitSet();
+        private long nextId = 1;
+        private boolean done;
+
+        Connection(Random rnd) {
+            this.rnd = rnd;
+        }
+
+        void fill(Channel ch) {
+            while (inFlight.size() < w.pipeline() && takeOne()) {
+                send(ch);
+            }
+            ch.flush();
+            finishIfIdle();
+        }
+
+        private void send(Channel ch) {
+            long key = rnd.nextInt(w.keys());
+            boolean isSet = rnd.nextInt(w.setWeight() + w.getWeight()) < w.setWeight();
+            long id = nextId++;
+            Request.Builder r = Request.newBuilder().setId(id);
+            if (isSet) {
+                r.setSet(Set.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(w.key(key)))
+                        .setValue(UnsafeByteOperations.unsafeWrap(w.value(key))));
+            } else {
+                r.setGet(Get.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(w.key(key))));
+            }
+            inFlight.add(new long[] {id, key, isSet ? 1 : 0, System.nanoTime()});
+            byte[] frame = Frames.encode(r.build());
+            ch.write(ch.alloc().buffer(frame.length).writeBytes(frame), ch.voidPromise());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            long[] sent = inFlight.poll();
+            long now = System.nanoTime();
+            if (sent == null) {
+                error("a response with no request in flight");
+                return;
+            }
+            Response r;
+            try {
+                r = Response.parseFrom(ByteBufUtil.getBytes(frame));
+            } catch (InvalidProtocolBufferException e) {
+                error("malformed response: " + e.getMessage());
+                ctx.close();
+                return;
+            }
+            check(sent, r);
+            long micros = Math.max(1, (now - sent[3]) / 1000);
+            if (sent[2] == 1) {
+                sets.increment();
+                setRecorder.recordValue(micros);
+            } else {
+                gets.increment();
+                getRecorder.recordValue(micros);
+            }
+            if (takeOne()) {
+                send(ctx.channel());
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            finishIfIdle();
+        }
+
+        private void check(long[] sent, Response r) {
+            long id = sent[0];
+            int key = (int) sent[1];
+            if (r.getId() != id) {
+                error("response id " + r.getId() + " where " + id + " was due");
+            } else if (r.getResultCase() == Response.ResultCase.ERROR) {
+                error("request " + id + ": " + r.getError().getCode() + ": " + r.getError().getMessage());
+            } else if (sent[2] == 1) {
+                if (r.getResultCase() != Response.ResultCase.DONE) {
+                    error("set of key " + key + " answered " + r.getResultCase());
+                } else {
+                    setHere.set(key);
+                }
+            } else if (r.getResultCase() == Response.ResultCase.NOT_FOUND) {
+                if (setHere.get(key)) {
+                    error("get of key " + key + " found nothing after this connection set it");
+                }
+            } else if (r.getResultCase() != Response.ResultCase.VALUE
+                    || !Arrays.equals(r.getValue().getValue().toByteArray(), w.value(key))) {
+                error("get of key " + key + " answered a wrong value or " + r.getResultCase());
+            }
+        }
+
+        private void finishIfIdle() {
+            if (!done && inFlight.isEmpty()) {
+                done = true;
+                finished.countDown();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!done) {
+                if (!inFlight.isEmpty()) {
+                    error("the server closed a connection with " + inFlight.size() + " requests in flight");
+                }
+                done = true;
+                finished.countDown();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            error("connection failed: " + cause);
+            ctx.close();
+        }
+    }
+}
