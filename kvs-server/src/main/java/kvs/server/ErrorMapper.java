@@ -16,11 +16,14 @@ final class ErrorMapper {
     private ErrorMapper() {
     }
 
-    /** The error for a store operation that failed; nothing was applied. */
+    /** The error for a store operation that failed: nothing was applied, unless it says so. */
     static Error storeFailure(Throwable t) {
         if (t instanceof StoreClosedException) {
             return error(ErrorCode.UNAVAILABLE, "the server is shutting down; retry on another"
                     + " server or after it restarts");
+        }
+        if (t instanceof kvs.server.store.DurabilityUnknownException d) {
+            return error(ErrorCode.STORAGE, d.getMessage());
         }
         if (t instanceof CorruptionException c) {
             return error(ErrorCode.STORAGE, "stored data is damaged: " + c.getMessage()

@@ -6,9 +6,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -60,26 +65,34 @@ public final class KvsServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Channel serverChannel;
+    /** Set when shutdown begins: connections are read no more. */
+    private volatile boolean draining;
+    /** Set once the requests already read are answered: any later one is refused. */
     private volatile boolean closing;
+    private volatile IOException closeFailure;
     private boolean closeStarted;
 
     private KvsServer(ServerConfig config, Store store) throws IOException {
         this.config = config;
         this.store = store;
         int cores = Runtime.getRuntime().availableProcessors();
-        acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        workers = new MultiThreadIoEventLoopGroup(cores, NioIoHandler.newFactory());
+        // The native epoll transport where the platform has it (Linux): fewer copies and system
+        // calls per request than NIO; NIO elsewhere.
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        acceptor = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(cores, io);
         storeExecutor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), storeThreads());
         StoreCommands commands = new StoreCommands(store, config, () -> closing, stats);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .childHandler(new ServerInitializer(config, commands, storeExecutor, inFlight, channels,
-                        stats));
+                        stats, () -> draining, () -> closing));
         ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             shutdownThreads();
@@ -140,6 +153,7 @@ public final class KvsServer implements AutoCloseable {
             closeStarted = true;
         }
         try {
+            draining = true;
             serverChannel.close().awaitUninterruptibly();
             long deadline = System.nanoTime() + config.drainTimeout().toNanos();
             List<Future<?>> pending = new ArrayList<>();
@@ -159,15 +173,41 @@ public final class KvsServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "shutdown: requests still in progress after {0}; closing"
                         + " connections anyway", config.drainTimeout());
             }
+            // Half-close: the client reads every response, then end of stream. Whatever it still
+            // sends is read and dropped for a moment, so that closing does not reset the
+            // connection under responses it has not read yet.
+            pending.clear();
+            for (Channel ch : channels) {
+                if (ch instanceof DuplexChannel d) {
+                    pending.add(ch.eventLoop().submit(() -> {
+                        d.shutdownOutput();
+                        ch.config().setAutoRead(true);
+                    }));
+                }
+            }
+            awaitAll(pending, deadline);
+            pending.clear();
+            for (Channel ch : channels) {
+                pending.add(ch.closeFuture());
+            }
+            awaitAll(pending, Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1)));
             channels.close().awaitUninterruptibly();
             shutdownThreads();
         } finally {
             try {
                 store.close();
+            } catch (IOException | RuntimeException e) {
+                closeFailure = e instanceof IOException io ? io : new IOException(e);
+                throw e;
             } finally {
                 closed.countDown();
             }
         }
+    }
+
+    /** Why closing the store failed, or null: a failed close is a failed shutdown. */
+    public IOException closeFailure() {
+        return closeFailure;
     }
 
     private void shutdownThreads() {

@@ -33,8 +33,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
 
-    /** Requests handed to the store at once, at most: bounds a batch's responses in memory. */
+    /** Requests handed to the store at once, at most. */
     static final int MAX_BATCH = 256;
+    /**
+     * Response bytes a batch may gather before it stops early, handing its remaining requests
+     * back: bounds a batch's memory when the values are large (a get of a 64 MiB value is one
+     * batch by itself).
+     */
+    static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
     /** Requests queued, at most, before the connection stops being read. */
     static final int MAX_QUEUED = 1024;
 
@@ -42,21 +48,32 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final Executor storeExecutor;
     private final InFlight inFlight;
     private final ServerStats stats;
+    private final java.util.function.BooleanSupplier draining;
+    private final java.util.function.BooleanSupplier closing;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Whether a batch of this connection is on a store executor. */
     private boolean running;
     /** An error for bytes that could not be decoded, sent after earlier requests' responses. */
     private Error decodeFailure;
 
-    RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats) {
+    RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats,
+            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing) {
+        this.closing = closing;
         this.commands = commands;
         this.storeExecutor = storeExecutor;
         this.inFlight = inFlight;
         this.stats = stats;
+        this.draining = draining;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
+        if (decodeFailure != null || closing.getAsBoolean()) {
+            // After bytes that were not a request, nothing more is applied; once the server has
+            // answered what it read before shutting down, what arrives is read and dropped, so
+            // that closing does not reset the connection under the client's last responses.
+            return;
+        }
         inFlight.add(1);
         stats.request(request.getCommandCase());
         queue.add(request);
@@ -72,7 +89,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
      * own TCP window, not the server's memory.
      */
     private void updateReading(ChannelHandlerContext ctx) {
-        boolean read = decodeFailure == null && ctx.channel().isWritable() && queue.size() < MAX_QUEUED;
+        boolean read = decodeFailure == null && (closing.getAsBoolean()
+                || !draining.getAsBoolean() && ctx.channel().isWritable() && queue.size() < MAX_QUEUED);
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -110,7 +128,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             running = false;
             if (queue.isEmpty() && decodeFailure != null) {
                 stats.error(decodeFailure.getCode());
-                ctx.writeAndFlush(StoreCommands.error(0, decodeFailure))
+                ctx.writeAndFlush(ResponseEncoder.encode(ctx.alloc(), StoreCommands.error(0, decodeFailure)))
                         .addListener(ChannelFutureListener.CLOSE);
                 decodeFailure = null;
             }
@@ -124,13 +142,35 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         try {
             storeExecutor.execute(() -> {
                 List<CompletableFuture<Response>> pending = new ArrayList<>(batch.size());
-                for (Request r : batch) {
-                    pending.add(commands.handle(r));
+                long bytes = 0;
+                try {
+                    for (Request r : batch) {
+                        CompletableFuture<Response> f = commands.handle(r);
+                        pending.add(f);
+                        Response done = f.getNow(null);
+                        bytes += done == null ? 64 : done.getSerializedSize();
+                        if (bytes >= MAX_BATCH_BYTES) {
+                            break;
+                        }
+                    }
+                } catch (Throwable t) {
+                    // Out of memory, say: answer what is left with errors, never leave the
+                    // connection waiting.
+                    for (int i = pending.size(); i < batch.size(); i++) {
+                        pending.add(CompletableFuture.completedFuture(StoreCommands.error(
+                                batch.get(i).getId(), ErrorMapper.storeFailure(t))));
+                    }
                 }
+                List<Request> rest = batch.subList(pending.size(), batch.size());
                 // Writes complete when durable (group commit for --sync always), in write order;
                 // the store thread does not wait for them and goes on to other connections.
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete(
-                        (v, e) -> ctx.executor().execute(() -> written(ctx, joinAll(pending))));
+                        (v, e) -> ctx.executor().execute(() -> {
+                            for (int i = rest.size() - 1; i >= 0; i--) {
+                                queue.addFirst(rest.get(i));
+                            }
+                            written(ctx, joinAll(pending));
+                        }));
             });
         } catch (RejectedExecutionException e) {
             List<Response> refused = new ArrayList<>(batch.size());
@@ -155,12 +195,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             if (r.getResultCase() == Response.ResultCase.ERROR) {
                 stats.error(r.getError().getCode());
             }
-            ctx.write(r);
+        }
+        for (io.netty.buffer.ByteBuf frames : ResponseEncoder.encode(ctx.alloc(), responses)) {
+            ctx.write(frames, ctx.voidPromise());
         }
         ctx.flush();
         inFlight.done(responses.size());
         dispatch(ctx);
         updateReading(ctx);
+    }
+
+    /** The connection is gone: its queued requests will never be answered. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        inFlight.done(queue.size());
+        queue.clear();
+        super.channelInactive(ctx);
     }
 
     /**

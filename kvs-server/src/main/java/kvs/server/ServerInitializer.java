@@ -5,8 +5,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -14,22 +12,20 @@ import kvs.common.codec.FrameDecoder;
 import kvs.proto.Request;
 
 /**
- * Each connection's pipeline: framing and protobuf codecs, then the request handler, which
- * applies requests on a store executor.
+ * Each connection's pipeline: framing and protobuf decoding, then the request handler, which
+ * applies requests on a store executor and writes their responses already framed
+ * ({@link ResponseEncoder}), a batch at a time.
  *
  * <pre>
  *  bytes in  → ConnectionGate → IdleStateHandler → FrameDecoder → ProtobufDecoder(Request) ─┐
- *                                                        ├→ RequestHandler ⇄ StoreCommands
- *  bytes out ← ConnectionGate ← LengthFieldPrepender ← ProtobufEncoder ←──┘     (event loop)   (store executor)
+ *                                                          RequestHandler ⇄ StoreCommands ←──┘
+ *  bytes out ← ConnectionGate ←──── framed responses ────── (event loop)   (store executor)
  * </pre>
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private static final ProtobufDecoder REQUEST_DECODER =
             new ProtobufDecoder(Request.getDefaultInstance());
-    private static final ProtobufVarint32LengthFieldPrepender PREPENDER =
-            new ProtobufVarint32LengthFieldPrepender();
-    private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
 
     private final int maxFrameBytes;
     private final StoreCommands commands;
@@ -39,9 +35,14 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerStats stats;
     private final ConnectionGate gate;
     private final long idleNanos;
+    private final java.util.function.BooleanSupplier draining;
+    private final java.util.function.BooleanSupplier closing;
 
     ServerInitializer(ServerConfig config, StoreCommands commands, Executor storeExecutor,
-            InFlight inFlight, ChannelGroup channels, ServerStats stats) {
+            InFlight inFlight, ChannelGroup channels, ServerStats stats,
+            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing) {
+        this.draining = draining;
+        this.closing = closing;
         this.maxFrameBytes = config.maxFrameBytes();
         this.commands = commands;
         this.storeExecutor = storeExecutor;
@@ -60,8 +61,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
         p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
         p.addLast("requestDecoder", REQUEST_DECODER);
-        p.addLast("framePrepender", PREPENDER);
-        p.addLast("responseEncoder", ENCODER);
-        p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats));
+        p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
+                closing));
     }
 }

@@ -164,6 +164,11 @@ public final class ServerMain implements Callable<Integer> {
                 config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
         StopSignals.install(server);
         server.awaitClosed();
+        if (server.closeFailure() != null) {
+            LOG.log(Level.ERROR, "kvs-server stopped, but closing the store failed: {0}",
+                    server.closeFailure().getMessage());
+            return 1;
+        }
         LOG.log(Level.INFO, "kvs-server stopped");
         return 0;
     }

@@ -72,10 +72,7 @@ final class StoreCommands {
                         .thenApply(found -> found
                                 ? DONE.clone().setId(id).build()
                                 : NOT_FOUND.clone().setId(id).build());
-                case COMPACT -> {
-                    store.compact();
-                    yield done(DONE.clone().setId(id).build());
-                }
+                case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());

@@ -56,11 +56,17 @@ final class Compactor {
             int size) {
     }
 
-    /** Runs one compaction of every sealed data file. */
-    void run() throws IOException {
+    /**
+     * Runs one compaction of every sealed data file. Returns false if it was abandoned because
+     * the store is closing (nothing changed).
+     */
+    boolean run() throws IOException {
         List<Segment> inputs = store.sealedSegments();
-        if (inputs.isEmpty() || store.isClosed()) {
-            return;
+        if (store.isClosed()) {
+            return false;
+        }
+        if (inputs.isEmpty()) {
+            return true;
         }
         Path dir = store.directory();
         long before = 0;
@@ -74,7 +80,7 @@ final class Compactor {
             for (Segment in : inputs) {
                 if (!copyLive(in, outputs, moved)) {
                     outputs.abandon();
-                    return;
+                    return false;
                 }
             }
             outputs.finish();
@@ -101,7 +107,7 @@ final class Compactor {
             if (store.keydir.replaceIfAt(m.key(), m.fromSegment(), m.fromOffset(), m.toSegment(),
                     m.toOffset(), m.size())) {
                 to.addLive(m.size());
-                store.segments.get(m.fromSegment()).addLive(-m.size());
+                store.segments.get(m.fromSegment()).addLive(-m.size()); // inputs retire below
             }
         }
         listener.reached("repointed");
@@ -124,6 +130,7 @@ final class Compactor {
         LOG.log(Level.INFO, "{0}: compacted {1} files ({2} bytes) into {3} ({4} bytes) in {5} ms",
                 dir, inputs.size(), before, outputs.files.size(), after,
                 (System.nanoTime() - started) / 1_000_000);
+        return true;
     }
 
     /**

@@ -33,6 +33,7 @@ final class Segment implements Closeable {
     private final AtomicLong live = new AtomicLong();
     /** References: the store's, plus one per reader in a read. The channel closes at zero. */
     private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile boolean retired;
 
     private Segment(int id, byte kind, Path path, FileChannel channel, long size) {
         this.id = id;
@@ -63,15 +64,20 @@ final class Segment implements Closeable {
         FileChannel ch = writable
                 ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(path, StandardOpenOption.READ);
-        byte kind = RecordFormat.KIND_LOG;
-        if (ch.size() >= RecordFormat.FILE_HEADER_BYTES) {
-            ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
-            while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
-                // read the whole header
+        try {
+            byte kind = RecordFormat.KIND_LOG;
+            if (ch.size() >= RecordFormat.FILE_HEADER_BYTES) {
+                ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
+                while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+                    // read the whole header
+                }
+                kind = h.get(RecordFormat.KIND_OFFSET);
             }
-            kind = h.get(RecordFormat.KIND_OFFSET);
+            return new Segment(id, kind, path, ch, ch.size());
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        return new Segment(id, kind, path, ch, ch.size());
     }
 
     Path path() {
@@ -110,7 +116,13 @@ final class Segment implements Closeable {
 
     /** Drops the store's reference: the channel closes once the last reader is done. */
     void retire() throws IOException {
+        retired = true;
         release();
+    }
+
+    /** Whether compaction has retired the file (its records live on in other files). */
+    boolean retired() {
+        return retired;
     }
 
     FileChannel channel() {

@@ -15,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -253,7 +252,7 @@ public final class Store implements AutoCloseable {
             seg.addLive(size);
             Location old = keydir.put(k, seg.id, offset, size);
             if (old != null) {
-                segments.get(old.segment()).addLive(-old.size());
+                addLive(old, -old.size());
             }
             afterWriteLocked();
         } finally {
@@ -289,12 +288,20 @@ public final class Store implements AutoCloseable {
             nextSeq = seq + 1;
             lastSeq = seq;
             Location old = keydir.remove(key);
-            segments.get(old.segment()).addLive(-old.size());
+            addLive(old, -old.size());
             afterWriteLocked();
         } finally {
             writeLock.unlock();
         }
         return syncer.whenDurable(seq).thenApply(v -> true);
+    }
+
+    /** Accounts live bytes to a file, unless compaction retired it meanwhile (it is gone). */
+    private void addLive(Location loc, long bytes) {
+        Segment s = segments.get(loc.segment());
+        if (s != null) {
+            s.addLive(bytes);
+        }
     }
 
     /** Waits for a write's durability; its failure becomes an IOException. */
@@ -309,6 +316,9 @@ public final class Store implements AutoCloseable {
             if (c instanceof IOException io) {
                 throw io;
             }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
             throw new IOException(c);
         }
     }
@@ -318,40 +328,37 @@ public final class Store implements AutoCloseable {
      * live records and deletes the old files. Waits until done. Reads and writes go on meanwhile.
      */
     public void compact() throws IOException {
-        ensureOpen();
-        Future<?> f;
+        await(compactAsync());
+    }
+
+    /** {@link #compact} without waiting: the future completes when the compaction has finished. */
+    public CompletableFuture<Void> compactAsync() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            f = maintenance.submit(() -> {
-                writeLock.lock();
+            ensureOpen();
+            maintenance.execute(() -> {
                 try {
-                    ensureOpen();
-                    if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
-                        sealLocked();
+                    writeLock.lock();
+                    try {
+                        ensureOpen();
+                        if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
+                            sealLocked();
+                        }
+                    } finally {
+                        writeLock.unlock();
                     }
-                } finally {
-                    writeLock.unlock();
+                    if (!compactor.run()) {
+                        throw new StoreClosedException(); // abandoned: the store is closing
+                    }
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
                 }
-                compactor.run();
-                return null;
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            throw new StoreClosedException();
+        } catch (StoreClosedException | java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new StoreClosedException());
         }
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for compaction");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        }
+        return done;
     }
 
     /** How many keys the store holds. */

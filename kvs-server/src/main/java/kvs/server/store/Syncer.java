@@ -123,7 +123,11 @@ final class Syncer {
             s.active().force();
             fsyncs.incrementAndGet();
         } catch (java.nio.channels.ClosedChannelException e) {
-            // Sealed (which fsyncs), compacted and retired since the snapshot: durable already.
+            if (!s.active().retired()) {
+                failure = e; // closed under us (an interrupted reader): not durable
+                LOG.log(Level.ERROR, "fsync of " + s.active().path() + " failed: the file is closed", e);
+            }
+            // Otherwise sealed (which fsyncs), compacted and retired since the snapshot: durable.
         } catch (IOException e) {
             failure = e;
             LOG.log(Level.ERROR, "fsync of " + s.active().path() + " failed", e);
@@ -137,9 +141,7 @@ final class Syncer {
                 if (failure == null) {
                     w.done().complete(null);
                 } else {
-                    w.done().completeExceptionally(new IOException("the write is in the file, but"
-                            + " the fsync that was to make it durable failed: " + failure.getMessage(),
-                            failure));
+                    w.done().completeExceptionally(new DurabilityUnknownException(failure));
                 }
             }
         }

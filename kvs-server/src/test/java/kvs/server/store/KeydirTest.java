@@ -92,14 +92,18 @@ class KeydirTest {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<String> failure = new AtomicReference<>();
         Thread reader = new Thread(() -> {
-            Random rnd = new Random(1);
-            while (!stop.get()) {
-                int i = rnd.nextInt(1000);
-                Location loc = kd.get(k("stable" + i));
-                if (loc == null || loc.offset() != i || loc.segment() != 7) {
-                    failure.set("stable" + i + " -> " + loc);
-                    return;
+            try {
+                Random rnd = new Random(1);
+                while (!stop.get()) {
+                    int i = rnd.nextInt(1000);
+                    Location loc = kd.get(k("stable" + i));
+                    if (loc == null || loc.offset() != i || loc.segment() != 7) {
+                        failure.set("stable" + i + " -> " + loc);
+                        return;
+                    }
                 }
+            } catch (Throwable t) {
+                failure.set("reader threw " + t);
             }
         });
         reader.start();
