@@ -33,6 +33,8 @@ final class SegmentScanner {
     private final FileChannel channel;
     private final long end;
     private final CRC32C crc = new CRC32C();
+    /** The size the last checked record's header declares, or -1 if its header is not sane. */
+    private long declaredSize;
     private ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
     /** File offset of {@code buf}'s first byte. */
     private long bufStart;
@@ -67,7 +69,7 @@ final class SegmentScanner {
         while (pos < end) {
             String bad = checkRecord(pos);
             if (bad != null) {
-                return new Damage(pos, bad, !validRecordAfter(pos));
+                return new Damage(pos, bad, isTail(pos));
             }
             int at = (int) (pos - bufStart);
             int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
@@ -86,6 +88,7 @@ final class SegmentScanner {
      * matching checksum. Returns what is wrong, or {@code null} with the record in {@code buf}.
      */
     private String checkRecord(long pos) throws IOException {
+        declaredSize = -1;
         if (end - pos < RecordFormat.HEADER_BYTES) {
             return "record header cut short by the end of the file";
         }
@@ -100,6 +103,7 @@ final class SegmentScanner {
         if (bad != null) {
             return bad;
         }
+        declaredSize = size;
         if (pos + size > end) {
             return "record of " + size + " bytes cut short by the end of the file";
         }
@@ -118,8 +122,22 @@ final class SegmentScanner {
      * {@code pos} is the end of what was written: a torn tail. If one does, data was written after
      * the damage, and cutting it off would lose it.
      */
-    private boolean validRecordAfter(long pos) throws IOException {
-        return nextGoodRecord(pos) >= 0;
+    /**
+     * Whether the bad record just checked at {@code pos} is the end of what was written. A record
+     * whose sane header runs past the end of the file is the last write, cut short. One whose
+     * header is sane but whose checksum fails is judged by what follows its end (never by its own
+     * bytes, which may hold anything, records included): a good record anywhere after it means
+     * damage mid-file. A record with an insane header is judged by the bytes after its start.
+     */
+    private boolean isTail(long pos) throws IOException {
+        long size = declaredSize;
+        if (size < 0) {
+            return nextGoodRecord(pos) < 0;
+        }
+        if (pos + size >= end) {
+            return true;
+        }
+        return nextGoodRecord(pos + size - 1) < 0;
     }
 
     /** The offset of the first good record after {@code pos}, or -1. */
@@ -166,7 +184,11 @@ final class SegmentScanner {
         while (pos < end) {
             String bad = checkRecord(pos);
             if (bad != null) {
-                long next = nextGoodRecord(pos);
+                // Resume after the bad record if its header is sane (its bytes may hold anything,
+                // records included, and must not be read as records); else at the next good one.
+                long size = declaredSize;
+                long next = size > 0 && pos + size < end ? (checkRecord(pos + size) == null
+                        ? pos + size : nextGoodRecord(pos + size - 1)) : size > 0 ? -1 : nextGoodRecord(pos);
                 skipped.add(new Skipped(pos, (next < 0 ? end : next) - pos, bad));
                 if (next < 0) {
                     break;

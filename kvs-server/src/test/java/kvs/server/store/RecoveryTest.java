@@ -217,6 +217,29 @@ class RecoveryTest {
     }
 
     @Test
+    void tornRecordWhoseValueHoldsARecord_isCutOff_andTheInnerRecordNeverRead() throws IOException {
+        // A value that holds a whole encoded record (a backup of a kvs file stored as a value, say),
+        // with a higher seq: a scanner that looked inside it would take it for data.
+        ByteBuffer inner = RecordFormat.encode(1_000_000_000L, RecordFormat.TYPE_PUT, b("a"), b("evil"));
+        byte[] value = new byte[inner.remaining() + 1000];
+        inner.get(value, 100, inner.remaining());
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("good"));
+            s.set(b("blob"), value);
+        }
+        byte[] all = Files.readAllBytes(file(1));
+        leaveOnly(java.util.Arrays.copyOf(all, all.length - 500)); // the blob's append cut short
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(b("good"), s.get(b("a")));
+            assertNull(s.get(b("blob")));
+        }
+        leaveOnly(java.util.Arrays.copyOf(all, all.length - 500));
+        try (Store s = Store.openSalvaging(dir, StoreOptions.defaults())) {
+            assertArrayEquals(b("good"), s.get(b("a")));
+        }
+    }
+
+    @Test
     void foreignFile_isIgnored() throws IOException {
         writeThree();
         Files.writeString(dir.resolve("notes.txt"), "hello");
