@@ -172,20 +172,49 @@ public final class LoadGenerator {
         private final java.util.BitSet setHere = new java.util.BitSet();
         private long nextId = 1;
         private boolean done;
+        /** With a rate: when this connection's next request is due, and the gap between two. */
+        private long nextDue;
+        private final long intervalNanos = w.rate() > 0 ? (long) (w.clients() * 1e9 / w.rate()) : 0;
+        private boolean scheduled;
 
         Connection(Random rnd) {
             this.rnd = rnd;
         }
 
         void fill(Channel ch) {
-            while (inFlight.size() < w.pipeline() && takeOne()) {
-                send(ch);
-            }
+            nextDue = System.nanoTime();
+            top(ch);
             ch.flush();
             finishIfIdle();
         }
 
-        private void send(Channel ch) {
+        /** Sends what the pipeline and the schedule allow now; schedules the rest. */
+        private void top(Channel ch) {
+            while (inFlight.size() < w.pipeline()) {
+                if (intervalNanos > 0) {
+                    long wait = nextDue - System.nanoTime();
+                    if (wait > 0) {
+                        if (!scheduled) {
+                            scheduled = true;
+                            ch.eventLoop().schedule(() -> {
+                                scheduled = false;
+                                top(ch);
+                                ch.flush();
+                                finishIfIdle();
+                            }, wait, TimeUnit.NANOSECONDS);
+                        }
+                        return;
+                    }
+                }
+                if (!takeOne()) {
+                    return;
+                }
+                send(ch, intervalNanos > 0 ? nextDue : System.nanoTime());
+                nextDue += intervalNanos;
+            }
+        }
+
+        private void send(Channel ch, long due) {
             long key = rnd.nextInt(w.keys());
             boolean isSet = rnd.nextInt(w.setWeight() + w.getWeight()) < w.setWeight();
             long id = nextId++;
@@ -196,7 +225,7 @@ public final class LoadGenerator {
             } else {
                 r.setGet(Get.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(w.key(key))));
             }
-            inFlight.add(new long[] {id, key, isSet ? 1 : 0, System.nanoTime()});
+            inFlight.add(new long[] {id, key, isSet ? 1 : 0, due});
             byte[] frame = Frames.encode(r.build());
             ch.write(ch.alloc().buffer(frame.length).writeBytes(frame), ch.voidPromise());
         }
@@ -226,9 +255,7 @@ public final class LoadGenerator {
                 gets.increment();
                 getRecorder.recordValue(micros);
             }
-            if (takeOne()) {
-                send(ctx.channel());
-            }
+            top(ctx.channel());
         }
 
         @Override
@@ -261,7 +288,7 @@ public final class LoadGenerator {
         }
 
         private void finishIfIdle() {
-            if (!done && inFlight.isEmpty()) {
+            if (!done && inFlight.isEmpty() && !scheduled) {
                 done = true;
                 finished.countDown();
             }

@@ -8,11 +8,15 @@ import java.util.Arrays;
  * What {@code kvs-client bench} sends: how many connections, how many requests (or for how long),
  * how many in flight per connection, and which keys and values.
  *
+ * <p>With a {@code rate} (requests per second in all; 0 for as fast as possible) each connection
+ * sends on a fixed schedule, and latency counts from when a request was due, not from when it
+ * went out, so that a stalled server cannot hide its stall (coordinated omission).
+ *
  * <p>A key's value is a function of the key, so that any connection may check any get: a key
  * that was set reads back as exactly {@link #value(long)}, whoever set it.
  */
 public record Workload(int clients, long requests, Duration duration, int pipeline, int keys,
-        int keySize, int valueSize, int setWeight, int getWeight, long seed) {
+        int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate) {
 
     public Workload {
         if (clients < 1 || pipeline < 1 || keys < 1) {
@@ -23,6 +27,9 @@ public record Workload(int clients, long requests, Duration duration, int pipeli
         }
         if (setWeight < 0 || getWeight < 0 || setWeight + getWeight == 0) {
             throw new IllegalArgumentException("the ratio needs a positive set or get weight");
+        }
+        if (rate < 0) {
+            throw new IllegalArgumentException("the rate must not be negative (0: as fast as possible)");
         }
         if ((requests <= 0) == (duration == null)) {
             throw new IllegalArgumentException("give a number of requests or a duration");

@@ -66,6 +66,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Sets to gets, e.g. 1:9; 1:0 for sets only. Default: ${DEFAULT-VALUE}.")
     String ratio;
 
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
+            description = "Requests per second in all, sent on a fixed schedule (latency counts from"
+                    + " when each was due); 0 for as fast as possible. Default: ${DEFAULT-VALUE}.")
+    double rate;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random keys and operations. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -130,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             return new Workload(clients, duration == null ? (requests == null ? 100_000 : requests) : 0,
-                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed);
+                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -139,8 +144,9 @@ final class BenchCommand implements Callable<Integer> {
     private static String text(Workload w, LoadGenerator.Result r) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%d clients, pipeline %d, %d-byte keys over %d keys,"
-                + " %d-byte values, set:get %d:%d%n", w.clients(), w.pipeline(), w.keySize(), w.keys(),
-                w.valueSize(), w.setWeight(), w.getWeight()));
+                + " %d-byte values, set:get %d:%d%s%n", w.clients(), w.pipeline(), w.keySize(), w.keys(),
+                w.valueSize(), w.setWeight(), w.getWeight(),
+                w.rate() > 0 ? String.format(Locale.ROOT, ", paced at %,.0f requests/s", w.rate()) : ""));
         sb.append(String.format(Locale.ROOT, "%,d requests in %.2f s: %,.0f requests/s (sets %,.0f/s,"
                 + " gets %,.0f/s)%n", r.requests(), r.seconds(), r.requests() / r.seconds(),
                 r.sets() / r.seconds(), r.gets() / r.seconds()));

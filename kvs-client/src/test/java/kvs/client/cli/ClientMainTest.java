@@ -156,6 +156,14 @@ class ClientMainTest {
     }
 
     @Test
+    void bench_paced_andForADuration() {
+        assertEquals(0, client("bench", "--clients", "4", "--requests", "400", "--rate", "4000"));
+        assertTrue(out().contains("paced at 4,000 requests/s") && out().contains("400 requests in"), out());
+        assertEquals(0, client("bench", "--clients", "2", "--duration", "300ms", "--json"));
+        assertTrue(out().contains("\"errors\":0"), out());
+    }
+
+    @Test
     void bench_badRatio_usageError() {
         assertEquals(2, client("bench", "--ratio", "half"));
         assertTrue(err().contains("SET:GET"), err());
