@@ -71,14 +71,7 @@ final class SegmentScanner {
             if (bad != null) {
                 return new Damage(pos, bad, isTail(pos));
             }
-            int at = (int) (pos - bufStart);
-            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
-            int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
-            byte[] key = new byte[keyLen];
-            buf.get(at + RecordFormat.HEADER_BYTES, key);
-            visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
-                    buf.get(at + RecordFormat.TYPE_OFFSET), key);
-            pos += size;
+            pos += visit(pos, visitor);
         }
         return null;
     }
@@ -196,16 +189,21 @@ final class SegmentScanner {
                 pos = next;
                 continue;
             }
-            int at = (int) (pos - bufStart);
-            int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
-            int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
-            byte[] key = new byte[keyLen];
-            buf.get(at + RecordFormat.HEADER_BYTES, key);
-            visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
-                    buf.get(at + RecordFormat.TYPE_OFFSET), key);
-            pos += size;
+            pos += visit(pos, visitor);
         }
         return skipped;
+    }
+
+    /** Hands the good record just checked at {@code pos} to the visitor; returns its size. */
+    private int visit(long pos, Visitor visitor) {
+        int at = (int) (pos - bufStart);
+        int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+        int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
+        byte[] key = new byte[keyLen];
+        buf.get(at + RecordFormat.HEADER_BYTES, key);
+        visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
+                buf.get(at + RecordFormat.TYPE_OFFSET), key);
+        return size;
     }
 
     private static String checkHeader(byte type, int keyLen, int valueLen, long size) {
