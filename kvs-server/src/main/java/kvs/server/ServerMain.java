@@ -15,6 +15,7 @@ import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
 import kvs.server.store.CorruptionException;
 import kvs.server.store.StoreCheck;
+import kvs.server.store.StoreDump;
 import kvs.server.store.StoreOptions;
 import kvs.server.store.SyncPolicy;
 import picocli.CommandLine;
@@ -97,6 +98,11 @@ public final class ServerMain implements Callable<Integer> {
                     + " nothing, and exit: 0 if clean, 1 if damaged. The server must not be running.")
     boolean check;
 
+    @Option(names = "--dump", paramLabel = "FILE",
+            description = "Print a data file (NNNNNNNNN.data) or hint file (.hint) as text, one line"
+                    + " a record, with any damage where it lies, and exit: 0 if whole, 1 if damaged.")
+    Path dump;
+
     @Option(names = "--salvage",
             description = "Start even if data files are damaged, keeping every record that checks"
                     + " out: each damaged file is first copied aside as <file>.corrupt-<time>, then"
@@ -150,6 +156,9 @@ public final class ServerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (dump != null) {
+            return StoreDump.dump(dump, spec.commandLine().getOut()) ? 0 : 1;
+        }
         ServerConfig config = toConfig();
         if (check) {
             return check(config);

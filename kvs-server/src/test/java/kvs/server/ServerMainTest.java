@@ -97,6 +97,30 @@ class ServerMainTest {
     }
 
     @Test
+    void dump_printsEachRecordAndEntry_andDamage() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set("a".getBytes(), "1".getBytes());
+            s.set(new byte[] {0, 1}, "22".getBytes());
+            s.remove("a".getBytes());
+        }
+        assertEquals(0, run("--dump", dir.resolve("000000001.data").toString()));
+        assertTrue(out.toString().contains("8 23 1 put a 1\n"), out.toString());
+        assertTrue(out.toString().contains("31 25 2 put 0x0001 2\n"), out.toString());
+        assertTrue(out.toString().contains("56 22 3 tombstone a 0\n"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("--dump", dir.resolve("000000001.hint").toString()));
+        assertTrue(out.toString().contains("56 22 3 tombstone a\n"), out.toString());
+        java.nio.file.Path data = dir.resolve("000000001.data");
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[31 + 21] ^= 1;
+        java.nio.file.Files.write(data, bytes);
+        out.getBuffer().setLength(0);
+        assertEquals(1, run("--dump", data.toString()));
+        assertTrue(out.toString().contains("# DAMAGE at offset 31"), out.toString());
+        assertTrue(out.toString().contains("56 22 3 tombstone a 0"), "reads on past damage: " + out);
+    }
+
+    @Test
     void damagedStore_refusesToStart_sayingHowToProceed() throws IOException {
         try (Store s = Store.open(dir)) {
             s.set("a".getBytes(), "1".getBytes());

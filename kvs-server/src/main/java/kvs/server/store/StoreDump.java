@@ -1,0 +1,70 @@
+package kvs.server.store;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code kvs-server --dump FILE}: prints a data file or a hint file as text, one line a record or
+ * entry, with every piece of damage where it lies; the debugging tool beside the format
+ * (docs/FORMAT.md). Read-only.
+ */
+public final class StoreDump {
+
+    private StoreDump() {
+    }
+
+    /** Prints the file; returns whether it was whole (no damage, or a hint trusted whole). */
+    public static boolean dump(Path file, PrintWriter out) throws IOException {
+        String name = file.getFileName().toString();
+        if (name.endsWith(SegmentNames.HINT_SUFFIX)) {
+            return dumpHint(file, out);
+        }
+        return dumpData(file, out);
+    }
+
+    private static boolean dumpData(Path file, PrintWriter out) throws IOException {
+        try (Segment seg = Segment.open(file, 0, false)) {
+            out.printf("# %s: data file, kind %s, %d bytes%n", file, seg.kind == RecordFormat.KIND_LOG
+                    ? "log" : seg.kind == RecordFormat.KIND_COMPACTED ? "compacted" : "unknown " + seg.kind,
+                    seg.channel().size());
+            out.println("# offset size seq type key value_bytes");
+            List<SegmentScanner.Skipped> damage = SegmentScanner.scanAll(seg.channel(),
+                    (offset, size, seq, type, key) -> out.printf("%d %d %d %s %s %d%n", offset, size, seq,
+                            type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key),
+                            size - RecordFormat.HEADER_BYTES - key.length));
+            for (SegmentScanner.Skipped s : damage) {
+                out.printf("# DAMAGE at offset %d: %d bytes unreadable: %s%n", s.offset(), s.length(),
+                        s.reason());
+            }
+            out.flush();
+            return damage.isEmpty();
+        }
+    }
+
+    private static boolean dumpHint(Path file, PrintWriter out) throws IOException {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file));
+        long dataSize = head.remaining() >= HintFile.HEADER_BYTES ? head.getLong(8) : -1;
+        out.printf("# %s: hint file for a data file of %d bytes%n", file, dataSize);
+        out.println("# offset size seq type key");
+        boolean whole = HintFile.read(file, dataSize, (offset, size, seq, type, key) ->
+                out.printf("%d %d %d %s %s%n", offset, size, seq,
+                        type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key)));
+        if (!whole) {
+            out.println("# DAMAGE: not a whole hint file (bad magic, version, count or checksum);"
+                    + " a store ignores it and reads the data file");
+        }
+        out.flush();
+        return whole;
+    }
+
+    /** A key as text: UTF-8 where printable, else hex. */
+    static String printable(byte[] key) {
+        String s = new String(key, StandardCharsets.UTF_8);
+        boolean plain = s.chars().allMatch(c -> c > 0x20 && c < 0x7F)
+                && java.util.Arrays.equals(s.getBytes(StandardCharsets.UTF_8), key);
+        return plain ? s : "0x" + java.util.HexFormat.of().formatHex(key);
+    }
+}
