@@ -30,8 +30,9 @@ until "$client" ping --addr "127.0.0.1:$kvs_port" >/dev/null 2>&1; do
     i=$((i + 1)); [ "$i" -lt 100 ] || { cat "$work/kvs.log"; exit 1; }; sleep 0.1
 done
 
-kvs() { "$client" bench --addr "127.0.0.1:$kvs_port" --clients 50 --keys 10000 --value-size 100 "$@"; }
-echo "== warm-up"
+kvs() { "$client" bench --addr "127.0.0.1:$kvs_port" --clients 50 --keys 10000 --value-size 100 \
+    --warmup 3s "$@"; }
+echo "== warm-up of the server"
 kvs --duration 5s --pipeline 4 --ratio 1:1 | sed -n 2p
 for p in 1 16; do
     echo "== kvs, pipeline $p"
@@ -42,10 +43,8 @@ for p in 1 16; do
     redis-benchmark -p "$redis_port" -c 50 -n "$n" -d 100 -r 10000 -P "$p" -t set,get -q 2>&1 \
         | tr '\r' '\n' | grep 'requests per second'
 done
-echo "== kvs, p99 at half of peak (no pipelining): give PEAK_SET and PEAK_GET to pace"
+echo "== kvs, latency at half of peak (no pipelining): give PEAK_SET and PEAK_GET to pace"
 if [ -n "${PEAK_SET:-}" ]; then
     kvs --duration "${seconds}s" --ratio 1:0 --rate "$((PEAK_SET / 2))" | sed -n '2,5p'
     kvs --duration "${seconds}s" --ratio 0:1 --rate "$((PEAK_GET / 2))" | sed -n '2,5p'
-    redis-benchmark -p "$redis_port" -c 50 -n "$((seconds * 30000))" -d 100 -r 10000 -t set,get \
-        2>&1 | tr '\r' '\n' | grep -E 'throughput summary|latency summary|avg' | head -8
 fi

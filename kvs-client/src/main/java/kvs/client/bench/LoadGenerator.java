@@ -69,6 +69,8 @@ public final class LoadGenerator {
     private final Histogram setTotal = new Histogram(3);
     private final Histogram getTotal = new Histogram(3);
     private volatile long deadlineNanos = Long.MAX_VALUE;
+    /** Until when answers are checked but not counted or timed. */
+    private volatile long measureFromNanos;
     private CountDownLatch finished;
 
     public LoadGenerator(HostPort address, Workload workload) {
@@ -127,8 +129,9 @@ public final class LoadGenerator {
                 channels.add(f.channel());
             }
             start = System.nanoTime();
+            measureFromNanos = start + w.warmup().toNanos();
             if (w.duration() != null) {
-                deadlineNanos = start + w.duration().toNanos();
+                deadlineNanos = measureFromNanos + w.duration().toNanos();
             }
             for (Channel ch : channels) {
                 ch.eventLoop().execute(() -> ((Connection) ch.pipeline().last()).fill(ch));
@@ -142,7 +145,7 @@ public final class LoadGenerator {
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - Math.max(start, measureFromNanos)) / 1e9;
         interval();
         Histogram all = new Histogram(3);
         all.add(setTotal);
@@ -248,7 +251,9 @@ public final class LoadGenerator {
             }
             check(sent, r);
             long micros = Math.max(1, (now - sent[3]) / 1000);
-            if (sent[2] == 1) {
+            if (sent[3] < measureFromNanos) {
+                // warm-up: checked, not counted
+            } else if (sent[2] == 1) {
                 sets.increment();
                 setRecorder.recordValue(micros);
             } else {

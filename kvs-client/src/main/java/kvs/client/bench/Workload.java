@@ -12,11 +12,15 @@ import java.util.Arrays;
  * sends on a fixed schedule, and latency counts from when a request was due, not from when it
  * went out, so that a stalled server cannot hide its stall (coordinated omission).
  *
+ * <p>For the first {@code warmup}, requests are sent and checked but neither counted nor timed:
+ * a JVM's first seconds (its compilers at work) are not the steady state being measured.
+ *
  * <p>A key's value is a function of the key, so that any connection may check any get: a key
  * that was set reads back as exactly {@link #value(long)}, whoever set it.
  */
 public record Workload(int clients, long requests, Duration duration, int pipeline, int keys,
-        int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate) {
+        int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate,
+        Duration warmup) {
 
     public Workload {
         if (clients < 1 || pipeline < 1 || keys < 1) {
@@ -27,6 +31,9 @@ public record Workload(int clients, long requests, Duration duration, int pipeli
         }
         if (setWeight < 0 || getWeight < 0 || setWeight + getWeight == 0) {
             throw new IllegalArgumentException("the ratio needs a positive set or get weight");
+        }
+        if (warmup == null || warmup.isNegative()) {
+            throw new IllegalArgumentException("the warm-up must not be negative");
         }
         if (rate < 0) {
             throw new IllegalArgumentException("the rate must not be negative (0: as fast as possible)");

@@ -71,6 +71,12 @@ final class BenchCommand implements Callable<Integer> {
                     + " when each was due); 0 for as fast as possible. Default: ${DEFAULT-VALUE}.")
     double rate;
 
+    @Option(names = "--warmup", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "0s",
+            description = "Send for this long first without counting or timing (JIT warm-up), e.g. 3s."
+                    + " Default: ${DEFAULT-VALUE}.")
+    Duration warmup;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random keys and operations. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -135,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             return new Workload(clients, duration == null ? (requests == null ? 100_000 : requests) : 0,
-                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate);
+                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate, warmup);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
