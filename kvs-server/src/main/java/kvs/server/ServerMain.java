@@ -167,11 +167,11 @@ public final class ServerMain implements Callable<Integer> {
         long start = System.nanoTime();
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
+        StopSignals.install(server); // before saying we listen: from then on a signal stops us cleanly
         LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms)",
                 Version.get(), new HostPort(server.localAddress().getHostString(),
                         server.localAddress().getPort()),
                 config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
-        StopSignals.install(server);
         server.awaitClosed();
         if (server.closeFailure() != null) {
             LOG.log(Level.ERROR, "kvs-server stopped, but closing the store failed: {0}",
