@@ -108,11 +108,11 @@ class LoadAndLimitsTest {
 
     @Test
     void silentConnection_andOneStoppedMidFrame_closedAfterIdleTimeout() throws Exception {
-        start(config().withIdleTimeout(Duration.ofMillis(300)));
+        start(config().withIdleTimeout(Duration.ofSeconds(1)));
         try (RawSocket silent = connect(); RawSocket stalled = connect(); RawSocket busy = connect()) {
             stalled.send(new byte[] {20, 8});
-            // A connection that keeps talking stays open meanwhile.
-            for (int i = 0; i < 10; i++) {
+            // A connection that keeps talking (every 100 ms, a tenth of the timeout) stays open.
+            for (int i = 0; i < 25; i++) {
                 assertEquals(Response.ResultCase.DONE, busy.call(ping(i)).getResultCase());
                 Thread.sleep(100);
             }
