@@ -1,0 +1,103 @@
+package kvs.client.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import kvs.common.HostPort;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One {@code kvs-client bench} run and its report: a live progress line on stderr when
+ * interactive, then throughput and latency percentiles as text or JSON.
+ *
+ * <p>Apart from the command class on purpose: picocli reflects over every command's methods when
+ * the command line is built, and the one-shot commands should not load the load tool's classes.
+ */
+public final class BenchRun {
+
+    private BenchRun() {
+    }
+
+    /** Runs the workload, prints the report; returns the number of errors. */
+    public static long run(HostPort address, Workload w, boolean json, PrintWriter out, PrintWriter err)
+            throws IOException, InterruptedException {
+        LoadGenerator gen = new LoadGenerator(address, w);
+        boolean live = System.console() != null && !json;
+        long[] last = {0, System.nanoTime()};
+        LoadGenerator.Result r = gen.run(() -> {
+            if (live) {
+                long done = gen.done();
+                long now = System.nanoTime();
+                double rate = (done - last[0]) / ((now - last[1]) / 1e9);
+                last[0] = done;
+                last[1] = now;
+                Histogram h = gen.interval();
+                err.printf(Locale.ROOT, "\r%,d requests, %,.0f/s, p99 %.3f ms, %d errors   ", done, rate,
+                        h.getValueAtPercentile(99) / 1000.0, gen.errors());
+                err.flush();
+            }
+        });
+        if (live) {
+            err.print("\r" + " ".repeat(70) + "\r");
+            err.flush();
+        }
+        out.print(json ? json(w, r) : text(w, r));
+        out.flush();
+        for (String e : r.firstErrors()) {
+            err.println("kvs-client bench: " + e);
+        }
+        if (r.errors() > r.firstErrors().size()) {
+            err.println("kvs-client bench: ... " + (r.errors() - r.firstErrors().size()) + " more errors");
+        }
+        err.flush();
+        return r.errors();
+    }
+
+    private static String text(Workload w, LoadGenerator.Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%d clients, pipeline %d, %d-byte keys over %d keys,"
+                + " %d-byte values, set:get %d:%d%s%n", w.clients(), w.pipeline(), w.keySize(), w.keys(),
+                w.valueSize(), w.setWeight(), w.getWeight(),
+                w.rate() > 0 ? String.format(Locale.ROOT, ", paced at %,.0f requests/s", w.rate()) : ""));
+        sb.append(String.format(Locale.ROOT, "%,d requests in %.2f s: %,.0f requests/s (sets %,.0f/s,"
+                + " gets %,.0f/s)%n", r.requests(), r.seconds(), r.requests() / r.seconds(),
+                r.sets() / r.seconds(), r.gets() / r.seconds()));
+        sb.append(String.format(Locale.ROOT, "latency ms %9s %9s %9s %9s %9s%n", "p50", "p90", "p99",
+                "p99.9", "max"));
+        line(sb, "all", r.allLatency());
+        line(sb, "set", r.setLatency());
+        line(sb, "get", r.getLatency());
+        sb.append("errors: ").append(r.errors()).append(System.lineSeparator());
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return;
+        }
+        sb.append(String.format(Locale.ROOT, "%-10s %9.3f %9.3f %9.3f %9.3f %9.3f%n", name,
+                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0,
+                h.getMaxValue() / 1000.0));
+    }
+
+    private static String json(Workload w, LoadGenerator.Result r) {
+        return String.format(Locale.ROOT, "{\"clients\":%d,\"pipeline\":%d,\"keys\":%d,\"key_size\":%d,"
+                + "\"value_size\":%d,\"set_weight\":%d,\"get_weight\":%d,\"requests\":%d,\"sets\":%d,"
+                + "\"gets\":%d,\"errors\":%d,\"seconds\":%.3f,\"requests_per_second\":%.1f,"
+                + "\"latency_ms\":{\"all\":%s,\"set\":%s,\"get\":%s}}%n", w.clients(), w.pipeline(),
+                w.keys(), w.keySize(), w.valueSize(), w.setWeight(), w.getWeight(), r.requests(), r.sets(),
+                r.gets(), r.errors(), r.seconds(), r.requests() / r.seconds(), json(r.allLatency()),
+                json(r.setLatency()), json(r.getLatency()));
+    }
+
+    private static String json(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return "null";
+        }
+        return String.format(Locale.ROOT, "{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f,\"max\":%.3f}",
+                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0,
+                h.getMaxValue() / 1000.0);
+    }
+}
