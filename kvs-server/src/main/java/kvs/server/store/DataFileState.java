@@ -3,6 +3,9 @@ package kvs.server.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
 
 /**
  * What a data file is: the one decision that opening ({@link StoreLoader}), {@code --check}
@@ -81,6 +84,27 @@ record DataFileState(Kind kind, byte fileKind, long size, long offset, String re
                     + RecordFormat.VERSION + ")");
         }
         return new DataFileState(Kind.WHOLE, fileKind, size, size, null);
+    }
+
+    /** {@link #ofHeader(FileChannel)} of a file. */
+    static DataFileState ofHeader(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ofHeader(ch);
+        }
+    }
+
+    /**
+     * The newest log file, as opening chooses it: the highest id among files with a header (not
+     * unfinished creations) of kind log; -1 if there is none.
+     */
+    static int newestLog(Map<Integer, DataFileState> headers) {
+        int newest = -1;
+        for (Map.Entry<Integer, DataFileState> e : headers.entrySet()) {
+            if (e.getValue().kind != Kind.UNFINISHED_CREATION && e.getValue().fileKind == RecordFormat.KIND_LOG) {
+                newest = Math.max(newest, e.getKey());
+            }
+        }
+        return newest;
     }
 
     /** Whether opening forgives this state: it removes or cuts off only what holds no record. */

@@ -1,11 +1,9 @@
 package kvs.server.store;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,7 +91,11 @@ public final class StoreCheck {
                 findings.add(new Finding(e.file(), e.offset(), e.getMessage()));
             }
         }
-        int newestLog = newestLog(dir, data);
+        java.util.Map<Integer, DataFileState> headers = new java.util.HashMap<>();
+        for (int id : data) {
+            headers.put(id, DataFileState.ofHeader(SegmentNames.dataFile(dir, id)));
+        }
+        int newestLog = DataFileState.newestLog(headers);
         long records = 0;
         for (int id : data) {
             Path path = SegmentNames.dataFile(dir, id);
@@ -132,21 +134,6 @@ public final class StoreCheck {
             }
         }
         return new Report(data.size(), records, findings, notes);
-    }
-
-    /** The newest log file that has a whole header, as opening chooses it; -1 if none. */
-    private static int newestLog(Path dir, TreeSet<Integer> data) throws IOException {
-        int newest = -1;
-        for (int id : data) {
-            try (FileChannel ch = FileChannel.open(SegmentNames.dataFile(dir, id), StandardOpenOption.READ)) {
-                DataFileState head = DataFileState.ofHeader(ch);
-                if (head.kind() != DataFileState.Kind.UNFINISHED_CREATION
-                        && head.fileKind() == RecordFormat.KIND_LOG) {
-                    newest = id;
-                }
-            }
-        }
-        return newest;
     }
 
     /**

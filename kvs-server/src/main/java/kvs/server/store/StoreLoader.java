@@ -2,11 +2,9 @@ package kvs.server.store;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -184,30 +182,25 @@ final class StoreLoader {
      * newest log file among the rest, or -1.
      */
     private int removeUnfinishedAndFindNewestLog(TreeSet<Integer> dataIds) throws IOException {
-        int newestLog = -1;
-        boolean removed = false;
-        for (java.util.Iterator<Integer> it = dataIds.iterator(); it.hasNext(); ) {
-            int id = it.next();
+        java.util.Map<Integer, DataFileState> headers = new java.util.HashMap<>();
+        for (int id : dataIds) {
             Path path = SegmentNames.dataFile(dir, id);
             DataFileState head;
-            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-                head = DataFileState.ofHeader(ch);
+            try {
+                head = DataFileState.ofHeader(path);
             } catch (IOException e) {
                 throw unreadable(path, e);
             }
             if (head.kind() == DataFileState.Kind.UNFINISHED_CREATION) {
                 LOG.log(Level.WARNING, "{0}: removing it: {1}", path, head.reason());
                 Files.delete(path);
-                it.remove();
-                removed = true;
-            } else if (head.fileKind() == RecordFormat.KIND_LOG) {
-                newestLog = id;
             }
+            headers.put(id, head);
         }
-        if (removed) {
+        if (dataIds.removeIf(id -> headers.get(id).kind() == DataFileState.Kind.UNFINISHED_CREATION)) {
             FileSync.directory(dir);
         }
-        return newestLog;
+        return DataFileState.newestLog(headers);
     }
 
     private boolean replayHint(Segment seg) throws IOException {

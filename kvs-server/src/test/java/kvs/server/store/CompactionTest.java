@@ -247,7 +247,7 @@ class CompactionTest {
     void damagedInput_isLeftOut_theRestCompacted_loggedOnce_andCounted() throws IOException {
         writeTombstoneBesideADamagedFile();
         List<String> logged = new ArrayList<>();
-        try (var capture = DataFileStateTest.LogCapture.of(Compactor.class, logged);
+        try (var capture = LogCapture.of(Compactor.class, logged);
                 Store s = Store.open(dir, SMALL)) {
             s.compact();
             assertEquals(1, s.stats().damagedFiles());

@@ -209,7 +209,7 @@ class SalvageTest {
             assertEquals(99, s.size());
         }
         List<String> logged = new java.util.ArrayList<>();
-        try (var capture = DataFileStateTest.LogCapture.of(StoreLoader.class, logged)) {
+        try (var capture = LogCapture.of(StoreLoader.class, logged)) {
             for (int i = 0; i < 2; i++) {
                 try (Store s = Store.open(dir)) {
                     assertEquals(99, s.size());
