@@ -105,7 +105,8 @@ public final class ServerMain implements Callable<Integer> {
 
     @Option(names = "--salvage",
             description = "Start even if data files are damaged, keeping every record that checks"
-                    + " out: each damaged file is first copied aside as <file>.corrupt-<time>, then"
+                    + " out: every data file is read (hint or not); each damaged one is first copied"
+                    + " aside as corrupt/<file>.corrupt-<time> under the data directory, then"
                     + " rewritten without its damage; what was skipped is logged.")
     boolean salvage;
 
@@ -187,6 +188,9 @@ public final class ServerMain implements Callable<Integer> {
         StoreCheck.Report report = StoreCheck.run(config.dir());
         for (StoreCheck.Finding f : report.findings()) {
             out.println("damaged: " + f);
+        }
+        for (StoreCheck.Finding f : report.notes()) {
+            out.println("not damage: " + f);
         }
         out.println(report.dataFiles() + " data files, " + report.records() + " good records, "
                 + (report.clean() ? "no damage" : report.findings().size() + " problems"));

@@ -251,7 +251,7 @@ class LoadAndLimitsTest {
             assertTrue(s.get("bytes_in") > 0 && s.get("bytes_out") > 0);
             assertTrue(s.get("live_bytes") > 0 && s.get("dead_bytes") > 0);
             for (String name : new String[] {"uptime_ms", "connections_total", "segments", "compactions",
-                "last_compaction_ms", "fsyncs", "damaged_reads", "errors_unavailable", "requests_compact",
+                "last_compaction_ms", "fsyncs", "damaged_reads", "damaged_files", "errors_unavailable", "requests_compact",
                 "requests_ping"}) {
                 assertTrue(s.containsKey(name), name);
             }

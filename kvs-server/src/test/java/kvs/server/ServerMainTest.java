@@ -121,6 +121,40 @@ class ServerMainTest {
     }
 
     @Test
+    void dump_printsDamageWhereItLies_amongTheRecords() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set("a".getBytes(), "1".getBytes());
+            s.set("b".getBytes(), "2".getBytes());
+            s.set("c".getBytes(), "3".getBytes());
+        }
+        java.nio.file.Path data = dir.resolve("000000001.data");
+        byte[] bytes = java.nio.file.Files.readAllBytes(data);
+        bytes[31 + 21 + 1] ^= 1; // the value of b, the second record (8 + 23 = 31)
+        java.nio.file.Files.write(data, bytes);
+        assertEquals(1, run("--dump", data.toString()));
+        String text = out.toString();
+        int a = text.indexOf("8 23 1 put a 1\n");
+        int damage = text.indexOf("# DAMAGE at offset 31: 23 bytes unreadable");
+        int c = text.indexOf("54 23 3 put c 1\n");
+        assertTrue(a >= 0 && damage > a && c > damage, "in offset order: " + text);
+        assertTrue(text.contains("# state: damaged at offset 31"), text);
+    }
+
+    @Test
+    void check_ofAnUnfinishedCreation_exit0_sayingItIsNotDamage() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set("a".getBytes(), "1".getBytes());
+        }
+        java.nio.file.Files.write(dir.resolve("000000002.data"), new byte[] {0x4b, 0x56, 0x53});
+        assertEquals(0, run("--check", "--dir", dir.toString()));
+        assertTrue(out.toString().contains("not damage: " + dir.resolve("000000002.data")
+                + " at offset 0: unfinished creation: 3 of 8 header bytes"), out.toString());
+        out.getBuffer().setLength(0);
+        assertEquals(0, run("--dump", dir.resolve("000000002.data").toString()));
+        assertTrue(out.toString().contains("# state: unfinished creation"), out.toString());
+    }
+
+    @Test
     void damagedStore_refusesToStart_sayingHowToProceed() throws IOException {
         try (Store s = Store.open(dir)) {
             s.set("a".getBytes(), "1".getBytes());

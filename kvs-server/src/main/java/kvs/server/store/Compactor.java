@@ -13,12 +13,24 @@ import java.util.List;
  * files, each with its hint file, and deletes the old files. Runs on the store's maintenance
  * thread; reads and writes go on meanwhile.
  *
+ * <h2>Damaged inputs</h2>
+ * A record that fails its checksum (or an input whose scan finds damage) is logged once, with
+ * file and offset, and that file is left out of this and every later compaction of this store
+ * (counted in {@link StoreStats#damagedFiles()}); the compaction starts again without it and
+ * compacts the rest. The file's good records stay readable where they are; {@code --salvage}
+ * repairs it. So one damaged record never stops compaction, and dead bytes never grow without
+ * bound. Damaged files are remembered in memory only: after a restart the first compaction finds
+ * them again.
+ *
  * <h2>Steps, and what a crash after each leaves (docs/FORMAT.md, "Compaction")</h2>
  * <ol>
  * <li>Copy: for each record of each input whose key the keydir still points at, copy the record
  *     as it is (same sequence number, same checksum) into an output written under a temporary
- *     name ({@code 000000057.data.tmp}, with {@code .hint.tmp}). Tombstones are not copied: every
- *     older record they shadow is in the inputs too, and goes with them. <br>
+ *     name ({@code 000000057.data.tmp}, with {@code .hint.tmp}). Tombstones are dropped when every
+ *     sealed file is an input: every older record they shadow is in the inputs too, and goes
+ *     with them. When a sealed file is left out (damaged), a tombstone whose key the keydir does
+ *     not hold may shadow a record in that file, so it is copied too (and counted live, so that it
+ *     does not call for another compaction). <br>
  *     Crash: the temporary files are deleted on open; the inputs are untouched.
  * <li>Fsync the outputs; write the commit record {@code COMPACTION} (inputs, outputs). <br>
  *     Crash: open finishes the compaction (steps 3 and 5).
@@ -42,6 +54,9 @@ final class Compactor {
 
     private final Store store;
     private volatile StepListener listener = step -> { };
+    /** Ids of sealed files left out of compaction because they are damaged; written by the
+     *  maintenance thread, read by stats and by the store's threshold check. */
+    private final java.util.Set<Integer> damaged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Compactor(Store store) {
         this.store = store;
@@ -51,17 +66,58 @@ final class Compactor {
         listener = l;
     }
 
+    /** Damage found in an input while copying it: the input is left out and compaction begun again. */
+    private static final class DamagedInput extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Segment input;
+
+        DamagedInput(Segment input, CorruptionException cause) {
+            super(cause);
+            this.input = input;
+        }
+    }
+
+    /** Whether compaction leaves data file {@code id} out, having found it damaged. */
+    boolean leftOut(int id) {
+        return damaged.contains(id);
+    }
+
+    /** How many data files compaction leaves out as damaged. */
+    int damagedFiles() {
+        return damaged.size();
+    }
+
     /** A record copied into an output, to be pointed at once the compaction commits. */
     private record Moved(byte[] key, int fromSegment, int fromOffset, int toSegment, int toOffset,
             int size) {
     }
 
     /**
-     * Runs one compaction of every sealed data file. Returns false if it was abandoned because
-     * the store is closing (nothing changed).
+     * Runs one compaction of every sealed data file but the damaged ones. Returns false if it was
+     * abandoned because the store is closing (nothing changed).
      */
     boolean run() throws IOException {
-        List<Segment> inputs = store.sealedSegments();
+        List<Segment> sealed = store.sealedSegments();
+        for (int attempt = 0; attempt <= sealed.size(); attempt++) {
+            List<Segment> inputs = sealed.stream().filter(s -> !damaged.contains(s.id)).toList();
+            try {
+                return runOnce(inputs, inputs.size() < sealed.size());
+            } catch (DamagedInput d) {
+                damaged.add(d.input.id);
+                LOG.log(Level.WARNING, "{0}; compaction leaves this file out from now on and compacts"
+                        + " the rest. Its other records stay readable. To repair it, stop the server and"
+                        + " run kvs-server --check, then --salvage", d.getCause().getMessage());
+            }
+        }
+        throw new IllegalStateException("compaction found more damaged inputs than it had inputs");
+    }
+
+    /**
+     * Compacts {@code inputs}; {@code keepTombstones} when a sealed file is not among them.
+     *
+     * @throws DamagedInput if an input is damaged: nothing was changed
+     */
+    private boolean runOnce(List<Segment> inputs, boolean keepTombstones) throws IOException, DamagedInput {
         if (store.isClosed()) {
             return false;
         }
@@ -78,14 +134,14 @@ final class Compactor {
         List<Moved> moved = new ArrayList<>();
         try {
             for (Segment in : inputs) {
-                if (!copyLive(in, outputs, moved)) {
+                if (!copyLive(in, outputs, moved, keepTombstones)) {
                     outputs.abandon();
                     return false;
                 }
             }
             outputs.finish();
             listener.reached("outputs-written");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | DamagedInput e) {
             outputs.abandon();
             throw e;
         }
@@ -104,6 +160,10 @@ final class Compactor {
 
         for (Moved m : moved) {
             Segment to = store.segments.get(m.toSegment());
+            if (m.fromOffset() < 0) { // a kept tombstone: live while a damaged file is left out
+                to.addLive(m.size());
+                continue;
+            }
             if (store.keydir.replaceIfAt(m.key(), m.fromSegment(), m.fromOffset(), m.toSegment(),
                     m.toOffset(), m.size())) {
                 to.addLive(m.size());
@@ -134,19 +194,22 @@ final class Compactor {
     }
 
     /**
-     * Copies the live records of one input. Returns false if the store closed meanwhile (the
-     * compaction is then abandoned).
+     * Copies the live records of one input, and its tombstones of absent keys if
+     * {@code keepTombstones}. Returns false if the store closed meanwhile (the compaction is then
+     * abandoned).
      */
-    private boolean copyLive(Segment in, Outputs outputs, List<Moved> moved) throws IOException {
+    private boolean copyLive(Segment in, Outputs outputs, List<Moved> moved, boolean keepTombstones)
+            throws IOException, DamagedInput {
         List<long[]> live = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         HintFile.Visitor collect = (offset, size, seq, type, key) -> {
-            if (type == RecordFormat.TYPE_PUT) {
-                Location loc = store.keydir.get(key);
-                if (loc != null && loc.segment() == in.id && loc.offset() == offset) {
-                    live.add(new long[] {offset, size, seq});
-                    keys.add(key);
-                }
+            Location loc = store.keydir.get(key);
+            boolean keep = type == RecordFormat.TYPE_PUT
+                    ? loc != null && loc.segment() == in.id && loc.offset() == offset
+                    : keepTombstones && loc == null;
+            if (keep) {
+                live.add(new long[] {offset, size, seq, type});
+                keys.add(key);
             }
         };
         Path hint = SegmentNames.hintFile(store.directory(), in.id);
@@ -163,8 +226,8 @@ final class Compactor {
                         }
                     });
             if (damage != null) {
-                throw new CorruptionException(in.path(), damage.offset(), damage.reason()
-                        + "; compaction stopped, nothing was changed");
+                throw new DamagedInput(in, new CorruptionException(in.path(), damage.offset(),
+                        damage.reason()));
             }
         }
         for (int i = 0; i < live.size(); i++) {
@@ -174,15 +237,18 @@ final class Compactor {
             long[] r = live.get(i);
             int offset = (int) r[0];
             int size = (int) r[1];
+            byte type = (byte) r[3];
             byte[] record = in.read(offset, size);
-            if (!RecordFormat.crcMatches(record, 0, size)) {
-                throw new CorruptionException(in.path(), offset, "checksum mismatch in record of "
-                        + size + " bytes; compaction stopped, nothing was changed");
+            if (!RecordFormat.crcMatches(record, 0, size) || record[RecordFormat.TYPE_OFFSET] != type) {
+                throw new DamagedInput(in, new CorruptionException(in.path(), offset,
+                        RecordFormat.crcMatches(record, 0, size) ? "record type differs from its hint entry"
+                                : "checksum mismatch in record of " + size + " bytes"));
             }
             Segment out = outputs.forRecord(size);
             int at = (int) out.append(ByteBuffer.wrap(record));
-            outputs.hint.add(at, size, r[2], RecordFormat.TYPE_PUT, keys.get(i));
-            moved.add(new Moved(keys.get(i), in.id, offset, out.id, at, size));
+            outputs.hint.add(at, size, r[2], type, keys.get(i));
+            moved.add(new Moved(keys.get(i), in.id, type == RecordFormat.TYPE_PUT ? offset : -1,
+                    out.id, at, size));
         }
         return true;
     }

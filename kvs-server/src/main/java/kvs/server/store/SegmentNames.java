@@ -6,7 +6,8 @@ import java.util.OptionalInt;
 /**
  * File names of the store directory, built and parsed only here (docs/FORMAT.md, "Files"):
  * {@code 000000042.data} is data file 42, {@code 000000042.hint} its hint file, a {@code .tmp}
- * suffix marks a file still being written.
+ * suffix marks a file still being written, and the folder {@code corrupt/} holds damaged files set
+ * aside by salvage.
  */
 final class SegmentNames {
 
@@ -17,6 +18,8 @@ final class SegmentNames {
     /** Compaction's redo record: present only between its commit and its cleanup. */
     static final String COMPACTION_COMMIT = "COMPACTION";
     static final String LOCK_FILE = "LOCK";
+    /** The folder damaged files are moved or copied aside into, by salvage; never read by kvs. */
+    static final String CORRUPT_DIR = "corrupt";
     private static final int DIGITS = 9;
     static final int MAX_ID = 999_999_999;
 
@@ -33,6 +36,11 @@ final class SegmentNames {
 
     static Path temporary(Path file) {
         return file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
+    }
+
+    /** Where salvage keeps a damaged file: {@code corrupt/<name>.corrupt-<stamp>}. */
+    static Path aside(Path dir, Path file, String stamp) {
+        return dir.resolve(CORRUPT_DIR).resolve(file.getFileName() + ".corrupt-" + stamp);
     }
 
     /** The id of a hint file's name, or empty if the name is not a hint file's. */

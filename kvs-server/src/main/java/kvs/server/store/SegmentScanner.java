@@ -17,6 +17,10 @@ final class SegmentScanner {
     /** Receives each good record in file order. */
     interface Visitor {
         void record(long offset, int size, long seq, byte type, byte[] key);
+
+        /** Receives each damaged range {@link #scanAll} skips, in file order among the records. */
+        default void damaged(Skipped skipped) {
+        }
     }
 
     /**
@@ -111,11 +115,6 @@ final class SegmentScanner {
     }
 
     /**
-     * Whether a good record starts anywhere after {@code pos}. If none does, the damage at
-     * {@code pos} is the end of what was written: a torn tail. If one does, data was written after
-     * the damage, and cutting it off would lose it.
-     */
-    /**
      * Whether the bad record just checked at {@code pos} is the end of what was written. A record
      * whose sane header runs past the end of the file is the last write, cut short. One whose
      * header is sane but whose checksum fails is judged by what follows its end (never by its own
@@ -162,6 +161,7 @@ final class SegmentScanner {
         if (end < RecordFormat.FILE_HEADER_BYTES) {
             if (end > 0) {
                 skipped.add(new Skipped(0, end, "file header cut short"));
+                visitor.damaged(skipped.get(0));
             }
             return skipped;
         }
@@ -169,6 +169,7 @@ final class SegmentScanner {
         if (buf.getInt(0) != RecordFormat.DATA_MAGIC || buf.getShort(4) != RecordFormat.VERSION) {
             long next = nextGoodRecord(0);
             skipped.add(new Skipped(0, next < 0 ? end : next, "bad file header"));
+            visitor.damaged(skipped.get(0));
             if (next < 0) {
                 return skipped;
             }
@@ -182,7 +183,9 @@ final class SegmentScanner {
                 long size = declaredSize;
                 long next = size > 0 && pos + size < end ? (checkRecord(pos + size) == null
                         ? pos + size : nextGoodRecord(pos + size - 1)) : size > 0 ? -1 : nextGoodRecord(pos);
-                skipped.add(new Skipped(pos, (next < 0 ? end : next) - pos, bad));
+                Skipped s = new Skipped(pos, (next < 0 ? end : next) - pos, bad);
+                skipped.add(s);
+                visitor.damaged(s);
                 if (next < 0) {
                     break;
                 }

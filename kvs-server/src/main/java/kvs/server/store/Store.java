@@ -78,6 +78,8 @@ public final class Store implements AutoCloseable {
     private final Compactor compactor;
     private final Syncer syncer;
     private final AtomicBoolean compactionQueued = new AtomicBoolean();
+    /** Spaces automatic compactions out after a failure; used by the maintenance thread. */
+    private final Backoff compactionBackoff = new Backoff(1_000, 300_000, System::currentTimeMillis);
     private final AtomicLong compactions = new AtomicLong();
     private final AtomicLong damagedReads = new AtomicLong();
     private volatile long lastCompactionMillis;
@@ -205,13 +207,30 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static byte[] valueOf(byte[] record, byte[] key, Segment seg, Location loc)
+    /**
+     * The value in a record read where the keydir points: its checksum, type, lengths and key must
+     * all agree, else the record is damaged (a tombstone, or a record of an unknown type, where a
+     * put should be, is damage too).
+     */
+    static byte[] valueOf(byte[] record, byte[] key, Segment seg, Location loc)
             throws CorruptionException {
-        if (!RecordFormat.crcMatches(record, 0, record.length)) {
+        if (record.length < RecordFormat.HEADER_BYTES || !RecordFormat.crcMatches(record, 0, record.length)) {
             throw new CorruptionException(seg.path(), loc.offset(), "checksum mismatch in record of "
                     + loc.size() + " bytes");
         }
-        int keyLen = ByteBuffer.wrap(record).getInt(RecordFormat.KEY_LEN_OFFSET);
+        ByteBuffer b = ByteBuffer.wrap(record);
+        byte type = b.get(RecordFormat.TYPE_OFFSET);
+        if (type != RecordFormat.TYPE_PUT) {
+            throw new CorruptionException(seg.path(), loc.offset(), (type == RecordFormat.TYPE_TOMBSTONE
+                    ? "a tombstone" : "a record of unknown type " + type) + " where the keydir expects"
+                    + " a put");
+        }
+        int keyLen = b.getInt(RecordFormat.KEY_LEN_OFFSET);
+        long valueLen = Integer.toUnsignedLong(b.getInt(RecordFormat.VALUE_LEN_OFFSET));
+        if ((long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen) + valueLen != record.length) {
+            throw new CorruptionException(seg.path(), loc.offset(), "record lengths disagree with its"
+                    + " size of " + record.length + " bytes");
+        }
         if (keyLen != key.length || !Arrays.equals(record, RecordFormat.HEADER_BYTES,
                 RecordFormat.HEADER_BYTES + keyLen, key, 0, key.length)) {
             throw new CorruptionException(seg.path(), loc.offset(),
@@ -376,7 +395,7 @@ public final class Store implements AutoCloseable {
             count++;
         }
         return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
-                syncer.fsyncs(), damagedReads.get());
+                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles());
     }
 
     public Path directory() {
@@ -521,34 +540,57 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Queues a compaction if the sealed files' dead bytes have reached both thresholds. */
+    /**
+     * Queues a compaction if it is due ({@link #compactionDue}) and not backing off after a failure.
+     * The queued task checks again when it starts: a compaction finished meanwhile (an on-demand
+     * one, say) may have made it needless.
+     */
     private void maybeScheduleCompactionLocked() {
-        if (closed || compactionQueued.get()) {
+        if (closed || compactionQueued.get() || !compactionBackoff.ready() || compactionDue() == null) {
             return;
         }
+        if (compactionQueued.compareAndSet(false, true)) {
+            maintenance.execute(() -> {
+                compactionQueued.set(false);
+                String due = compactionDue();
+                if (closed || due == null) {
+                    return;
+                }
+                LOG.log(Level.INFO, "{0}: compacting: {1}", dir, due);
+                try {
+                    compactor.run();
+                    compactionBackoff.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    long delay = compactionBackoff.failed();
+                    LOG.log(Level.WARNING, "{0}: compaction failed ({1}); the store goes on without it,"
+                            + " and tries again no sooner than in {2} s", dir, e.toString(), delay / 1000);
+                }
+            });
+        }
+    }
+
+    /**
+     * Whether the dead bytes of the sealed files compaction takes (not the damaged ones it leaves
+     * out) have reached both thresholds: a description of them if so, else {@code null}.
+     */
+    private String compactionDue() {
         long total = 0;
         long live = 0;
         Segment a = active;
         for (Segment s : segments.values()) {
-            if (s != a) {
+            if (s != a && !compactor.leftOut(s.id)) {
                 total += s.size();
                 live += s.live();
             }
         }
         long dead = total - live;
-        if (dead >= options.compactMinBytes() && dead >= options.compactRatio() * total && dead > 0
-                && compactionQueued.compareAndSet(false, true)) {
-            LOG.log(Level.INFO, "{0}: compacting: {1} of {2} bytes in sealed files are dead", dir,
-                    dead, total);
-            maintenance.execute(() -> {
-                compactionQueued.set(false);
-                try {
-                    compactor.run();
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.ERROR, dir + ": compaction failed; the store goes on without it", e);
-                }
-            });
-        }
+        return dead >= options.compactMinBytes() && dead >= options.compactRatio() * total && dead > 0
+                ? dead + " of " + total + " bytes in sealed files are dead" : null;
+    }
+
+    /** Completes once the maintenance tasks queued before it have run: for tests. */
+    CompletableFuture<Void> maintenanceDrained() {
+        return CompletableFuture.runAsync(() -> { }, maintenance);
     }
 
     /** Runs on the maintenance thread; close() lets queued ones finish before closing files. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * {@code kvs-server --dump FILE}: prints a data file or a hint file as text, one line a record or
@@ -25,22 +24,40 @@ public final class StoreDump {
         return dumpData(file, out);
     }
 
+    /**
+     * Prints the file's state as {@link DataFileState} judges it (as opening would, taking the
+     * file for the newest log file if it is a log file), then each record and each damaged range
+     * in offset order, reading on past damage.
+     */
     private static boolean dumpData(Path file, PrintWriter out) throws IOException {
         try (Segment seg = Segment.open(file, 0, false)) {
-            out.printf("# %s: data file, kind %s, %d bytes%n", file, seg.kind == RecordFormat.KIND_LOG
-                    ? "log" : seg.kind == RecordFormat.KIND_COMPACTED ? "compacted" : "unknown " + seg.kind,
+            DataFileState state = DataFileState.classify(seg.channel(), (offset, size, seq, type, key) -> { });
+            boolean log = seg.kind == RecordFormat.KIND_LOG;
+            out.printf("# %s: data file, kind %s, %d bytes%n", file, log ? "log"
+                    : seg.kind == RecordFormat.KIND_COMPACTED ? "compacted" : "unknown " + seg.kind,
                     seg.channel().size());
-            out.println("# offset size seq type key value_bytes");
-            List<SegmentScanner.Skipped> damage = SegmentScanner.scanAll(seg.channel(),
-                    (offset, size, seq, type, key) -> out.printf("%d %d %d %s %s %d%n", offset, size, seq,
-                            type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key),
-                            size - RecordFormat.HEADER_BYTES - key.length));
-            for (SegmentScanner.Skipped s : damage) {
-                out.printf("# DAMAGE at offset %d: %d bytes unreadable: %s%n", s.offset(), s.length(),
-                        s.reason());
+            out.printf("# state: %s%n", state.describe(log));
+            if (state.kind() == DataFileState.Kind.UNFINISHED_CREATION) {
+                out.flush();
+                return true;
             }
+            out.println("# offset size seq type key value_bytes");
+            SegmentScanner.scanAll(seg.channel(), new SegmentScanner.Visitor() {
+                @Override
+                public void record(long offset, int size, long seq, byte type, byte[] key) {
+                    out.printf("%d %d %d %s %s %d%n", offset, size, seq,
+                            type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key),
+                            size - RecordFormat.HEADER_BYTES - key.length);
+                }
+
+                @Override
+                public void damaged(SegmentScanner.Skipped s) {
+                    out.printf("# DAMAGE at offset %d: %d bytes unreadable: %s%n", s.offset(), s.length(),
+                            s.reason());
+                }
+            });
             out.flush();
-            return damage.isEmpty();
+            return state.kind() == DataFileState.Kind.WHOLE;
         }
     }
 

@@ -2,12 +2,9 @@ package kvs.server.store;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -22,7 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>Delete files still being written ({@code *.tmp}) by a compaction that did not commit.
  * <li>Replay every data file into the keydir: through its hint file where that is whole and
  *     agrees with the data file, by scanning the data file otherwise.
- * <li>Cut a torn tail off the newest log file; refuse any other damage.
+ * <li>Remove data files that never got a whole header (unfinished creations).
+ * <li>Cut a torn tail off the newest log file; refuse any other damage ({@link DataFileState}
+ *     decides which is which). When salvaging, read every data file, hint or not, and repair
+ *     each damaged one ({@link Salvage}).
  * <li>Choose the active file.
  * </ol>
  */
@@ -72,34 +72,22 @@ final class StoreLoader {
             if (!salvage) {
                 throw e;
             }
-            Path aside = e.file().resolveSibling(e.file().getFileName() + ".corrupt-"
-                    + System.currentTimeMillis());
-            java.nio.file.Files.move(e.file(), aside);
+            Path aside = Salvage.moveAside(dir, e.file());
             LOG.log(Level.WARNING, "salvage: {0} is damaged ({1}); moved aside as {2}; the"
-                    + " compaction it recorded is ignored", e.file(), e.getMessage(), aside.getFileName());
+                    + " compaction it recorded is ignored", e.file(), e.getMessage(), dir.relativize(aside));
         }
         TreeSet<Integer> dataIds = new TreeSet<>();
         TreeSet<Integer> hintIds = new TreeSet<>();
         listFiles(dataIds, hintIds);
-
-        int newestLog = -1;
-        for (int id : dataIds) {
-            Path path = SegmentNames.dataFile(dir, id);
-            try {
-                if (readKind(path) == RecordFormat.KIND_LOG) {
-                    newestLog = id;
-                }
-            } catch (IOException e) {
-                throw unreadable(path, e);
-            }
-        }
+        int newestLog = removeUnfinishedAndFindNewestLog(dataIds);
         for (int id : dataIds) {
             Path path = SegmentNames.dataFile(dir, id);
             boolean newest = id == newestLog;
             try {
                 Segment seg = Segment.open(path, id, newest);
                 segments.put(id, seg);
-                boolean fromHint = hintIds.contains(id) && replayHint(seg);
+                // Salvage reads every data file: a hint never vouches for its data file's records.
+                boolean fromHint = !salvage && hintIds.contains(id) && replayHint(seg);
                 if (!fromHint) {
                     seg = replayScan(seg, newest);
                     needHints.add(seg);
@@ -171,7 +159,7 @@ final class StoreLoader {
                     LOG.log(Level.INFO, "deleting {0}: left half-written by an interrupted compaction", f);
                     Files.delete(f);
                     deleted = true;
-                } else if (!name.equals(SegmentNames.LOCK_FILE)) {
+                } else if (!name.equals(SegmentNames.LOCK_FILE) && !name.equals(SegmentNames.CORRUPT_DIR)) {
                     LOG.log(Level.WARNING, "ignoring {0}: not a kvs file name", f);
                 }
             }
@@ -188,15 +176,31 @@ final class StoreLoader {
                 + "; check the file and its permissions, or move it out of the directory", e);
     }
 
-    private static byte readKind(Path path) throws IOException {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
-            while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
-                // read what there is
+    /**
+     * Removes every data file that is an unfinished creation (it never got a whole header, so it
+     * never held a record; {@link DataFileState}), one log line each, and returns the id of the
+     * newest log file among the rest, or -1.
+     */
+    private int removeUnfinishedAndFindNewestLog(TreeSet<Integer> dataIds) throws IOException {
+        java.util.Map<Integer, DataFileState> headers = new java.util.HashMap<>();
+        for (int id : dataIds) {
+            Path path = SegmentNames.dataFile(dir, id);
+            DataFileState head;
+            try {
+                head = DataFileState.ofHeader(path);
+            } catch (IOException e) {
+                throw unreadable(path, e);
             }
-            return h.position() == RecordFormat.FILE_HEADER_BYTES ? h.get(RecordFormat.KIND_OFFSET)
-                    : RecordFormat.KIND_LOG;
+            if (head.kind() == DataFileState.Kind.UNFINISHED_CREATION) {
+                LOG.log(Level.WARNING, "{0}: removing it: {1}", path, head.reason());
+                Files.delete(path);
+            }
+            headers.put(id, head);
         }
+        if (dataIds.removeIf(id -> headers.get(id).kind() == DataFileState.Kind.UNFINISHED_CREATION)) {
+            FileSync.directory(dir);
+        }
+        return DataFileState.newestLog(headers);
     }
 
     private boolean replayHint(Segment seg) throws IOException {
@@ -211,27 +215,25 @@ final class StoreLoader {
 
     /** Replays a data file by reading it; returns the segment (a new one, if salvaged). */
     private Segment replayScan(Segment seg, boolean newest) throws IOException {
-        SegmentScanner.Damage damage = SegmentScanner.scan(seg.channel(),
+        DataFileState state = DataFileState.classify(seg.channel(),
                 (offset, size, seq, type, key) -> record(seg, (int) offset, size, seq, type, key));
-        if (damage == null) {
+        if (state.kind() == DataFileState.Kind.WHOLE) {
             return seg;
         }
-        if (newest && damage.tornTail()) {
-            long dropped = seg.channel().size() - damage.offset();
-            LOG.log(Level.WARNING, "{0}: torn tail at offset {1} ({2}); cutting off {3} bytes left"
-                    + " by an interrupted write", seg.path(), damage.offset(), damage.reason(), dropped);
-            seg.truncate(damage.offset());
+        if (state.forgivenAtOpen(newest)) { // a torn tail of the newest log file
+            LOG.log(Level.WARNING, "{0}: {1}", seg.path(), state.describe(newest));
+            seg.truncate(state.offset());
             seg.force();
             return seg;
         }
         if (!salvage) {
-            throw new CorruptionException(seg.path(), damage.offset(), damage.reason());
+            throw new CorruptionException(seg.path(), state.offset(), state.reason());
         }
         // Records before the damage are in the keydir already, and keep their offsets in the
         // rewritten file: it copies good records in order from the same start.
         long live = seg.live();
         seg.close();
-        Salvage.repair(dir, seg.id, seg.kind);
+        Salvage.repair(dir, seg.id, seg.kind, state);
         Segment repaired = Segment.open(SegmentNames.dataFile(dir, seg.id), seg.id, newest);
         repaired.addLive(live);
         segments.put(repaired.id, repaired);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -215,6 +216,144 @@ class CompactionTest {
             assertTrue(s.stats().compactions() >= 1);
             assertTrue(directoryBytes() < peak, "directory " + directoryBytes() + " vs peak " + peak);
             assertEquals(50, s.size());
+        }
+    }
+
+    /**
+     * Data file 1: "gone" (good), "x" (damaged later), a filler. Data file 2: the tombstone of
+     * "gone", a filler. Data file 3: a filler. All sealed with hints; "x" then damaged on disk.
+     */
+    private void writeTombstoneBesideADamagedFile() throws IOException {
+        String pad = "p".repeat(3900);
+        try (Store s = Store.open(dir, SMALL)) {
+            s.set(b("gone"), b("old value"));
+            s.set(b("x"), b("xxxxxxxx"));
+            s.set(b("fill1"), b(pad));
+            s.set(b("fill2"), b(pad)); // seals file 1
+            s.remove(b("gone"));
+            s.set(b("fill3"), b(pad)); // seals file 2
+            assertEquals(1, s.keydir.get(b("x")).segment());
+            assertEquals(2, s.keydir.get(b("fill2")).segment());
+            assertEquals(3, s.keydir.get(b("fill3")).segment());
+        }
+        Path first = SegmentNames.dataFile(dir, 1);
+        byte[] bytes = Files.readAllBytes(first);
+        int x = RecordFormat.FILE_HEADER_BYTES + recordSize("gone", "old value");
+        bytes[x + RecordFormat.HEADER_BYTES + 1 + 3] ^= 1; // a value byte of "x"
+        Files.write(first, bytes);
+    }
+
+    @Test
+    void damagedInput_isLeftOut_theRestCompacted_loggedOnce_andCounted() throws IOException {
+        writeTombstoneBesideADamagedFile();
+        List<String> logged = new ArrayList<>();
+        try (var capture = LogCapture.of(Compactor.class, logged);
+                Store s = Store.open(dir, SMALL)) {
+            s.compact();
+            assertEquals(1, s.stats().damagedFiles());
+            assertTrue(Files.exists(SegmentNames.dataFile(dir, 1)), "the damaged file is kept");
+            assertFalse(Files.exists(SegmentNames.dataFile(dir, 2)), "the rest is compacted");
+            assertFalse(Files.exists(SegmentNames.dataFile(dir, 3)));
+            s.set(b("more"), b("1"));
+            s.compact();
+            assertEquals(2, s.stats().compactions());
+            assertEquals(1, s.stats().damagedFiles());
+            assertArrayEquals(b("p".repeat(3900)), s.get(b("fill1")), "good records of it stay readable");
+            CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("x")));
+            assertEquals(SegmentNames.dataFile(dir, 1), e.file());
+        }
+        List<String> warnings = logged.stream().filter(m -> m.contains("leaves this file out")).toList();
+        assertEquals(1, warnings.size(), logged.toString());
+        assertTrue(warnings.get(0).contains("000000001.data at offset "
+                + (RecordFormat.FILE_HEADER_BYTES + recordSize("gone", "old value"))), warnings.get(0));
+    }
+
+    /**
+     * The put of "gone" is in a file compaction leaves out (damaged); its tombstone is in a file
+     * compaction takes. Dropping the tombstone would bring "gone" back at the next open.
+     */
+    @Test
+    void tombstone_isKept_whenAnOlderFileIsNotAnInput_soNoDeletedKeyComesBack() throws IOException {
+        writeTombstoneBesideADamagedFile();
+        try (Store s = Store.open(dir, SMALL)) {
+            assertNull(s.get(b("gone")));
+            s.compact();
+            assertNull(s.get(b("gone")));
+            assertFalse(Files.exists(SegmentNames.dataFile(dir, 2)), "the tombstone's file was an input");
+        }
+        try (Store s = Store.open(dir, SMALL)) {
+            assertNull(s.get(b("gone")), "a deleted key came back after compaction and reopen");
+            assertArrayEquals(b("p".repeat(3900)), s.get(b("fill2")));
+            s.compact(); // again: the kept tombstone is kept again
+        }
+        try (Store s = Store.open(dir, SMALL)) {
+            assertNull(s.get(b("gone")), "a deleted key came back after a second compaction");
+        }
+    }
+
+    /**
+     * The seal that an on-demand compaction begins with finds the thresholds met (the dead bytes
+     * were all in the active file); the compaction queued then must not run once compact() has
+     * made it needless.
+     */
+    @Test
+    void compact_leavesTheDirectoryCompacted_andNoSecondCompactionFollows() throws Exception {
+        StoreOptions eager = StoreOptions.defaults().withMaxSegmentBytes(1 << 20).withCompactRatio(0.1)
+                .withCompactMinBytes(1);
+        try (Store s = Store.open(dir, eager)) {
+            for (int i = 0; i < 2000; i++) {
+                s.set(b("k" + (i % 50)), b("value-" + i));
+            }
+            assertEquals(0, s.stats().compactions(), "nothing sealed yet, so nothing compacted");
+            s.compact();
+            assertEquals(1, s.stats().compactions());
+            long compactions = s.stats().compactions();
+            StoreStats st = s.stats();
+            assertEquals(st.liveBytes() + (long) RecordFormat.FILE_HEADER_BYTES * st.segments(), dataFileBytes(),
+                    "right after compact(): live records and file headers only");
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS);
+            assertEquals(compactions, s.stats().compactions(), "a second compaction followed compact()");
+            assertEquals(50, s.size());
+        }
+    }
+
+    /** A compaction that keeps failing is retried with growing delays, not on every seal. */
+    @Test
+    void failingAutomaticCompaction_backsOff() throws Exception {
+        StoreOptions auto = StoreOptions.defaults().withMaxSegmentBytes(4096).withCompactRatio(0.1)
+                .withCompactMinBytes(1);
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        try (Store s = Store.open(dir, auto)) {
+            s.compactorForTest().listener(step -> {
+                if (step.equals("outputs-written")) {
+                    attempts.incrementAndGet();
+                    throw new IOException("no space left on device (test)");
+                }
+            });
+            long started = System.nanoTime();
+            for (int i = 0; i < 20_000; i++) {
+                s.set(b("k" + (i % 50)), b("value-" + i));
+            }
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            // Delays of 1, 2, 4, ... s: in t seconds at most 1 + log2(t + 1) + 1 attempts.
+            int allowed = 2 + (int) Math.ceil(Math.log(seconds + 1) / Math.log(2));
+            assertTrue(attempts.get() >= 1, "compaction never tried");
+            assertTrue(attempts.get() <= allowed, attempts.get() + " attempts in " + seconds + " s");
+            assertEquals(0, s.stats().compactions());
+            assertEquals(50, s.size());
+        }
+    }
+
+    private long dataFileBytes() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            long sum = 0;
+            for (Path p : files.toList()) {
+                if (SegmentNames.parseDataId(p.getFileName().toString()).isPresent()) {
+                    sum += Files.size(p);
+                }
+            }
+            return sum;
         }
     }
 

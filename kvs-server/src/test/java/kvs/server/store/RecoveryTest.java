@@ -16,6 +16,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Damaged files, in the manner of LevelDB's log tests: a torn tail of the newest file is cut off
@@ -203,6 +205,33 @@ class RecoveryTest {
             assertEquals(RecordFormat.FILE_HEADER_BYTES, e.offset());
             assertEquals(file(1), e.file());
             assertEquals(1, s.stats().damagedReads(), "counted");
+        }
+    }
+
+    /** A record with a good checksum but not a put, where the keydir points: damage, not a value. */
+    @ParameterizedTest
+    @ValueSource(bytes = {RecordFormat.TYPE_TOMBSTONE, 7})
+    void get_ofARecordThatIsNotAPut_failsNamingFileAndOffset(byte type) throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("value"));
+            s.set(b("b"), b("22"));
+        }
+        byte[] bytes = Files.readAllBytes(file(1));
+        int at = RecordFormat.FILE_HEADER_BYTES;
+        int size = RecordFormat.recordSize(1, 5);
+        bytes[at + RecordFormat.TYPE_OFFSET] = type;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, at + RecordFormat.CRC_BYTES, size - RecordFormat.CRC_BYTES);
+        ByteBuffer.wrap(bytes).putInt(at, (int) crc.getValue());
+        Files.write(file(1), bytes);
+        try (Store s = Store.open(dir)) { // from the hint, which still says put
+            CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("a")));
+            assertEquals(file(1), e.file());
+            assertEquals(at, e.offset());
+            assertTrue(e.getMessage().contains(type == RecordFormat.TYPE_TOMBSTONE ? "a tombstone"
+                    : "unknown type 7"), e.getMessage());
+            assertEquals(1, s.stats().damagedReads());
+            assertArrayEquals(b("22"), s.get(b("b")));
         }
     }
 

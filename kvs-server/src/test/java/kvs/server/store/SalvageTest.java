@@ -36,6 +36,15 @@ class SalvageTest {
         return Files.readAllBytes(SegmentNames.dataFile(dir, 1));
     }
 
+    /** 100 records in data files of at most 1 KiB, each sealed with its hint: a clean close. */
+    private void writeHundredInSealedFiles() throws IOException {
+        try (Store s = Store.open(dir, StoreOptions.defaults().withMaxSegmentBytes(1024))) {
+            for (int i = 0; i < 100; i++) {
+                s.set(b(String.format("k%02d", i)), b(String.format("value-%04d", i)));
+            }
+        }
+    }
+
     private static long offsetOf(int record) {
         return RecordFormat.FILE_HEADER_BYTES + (long) record * RECORD;
     }
@@ -78,11 +87,7 @@ class SalvageTest {
 
     @Test
     void flippedByteInASealedFile_salvaged() throws IOException {
-        try (Store s = Store.open(dir, StoreOptions.defaults().withMaxSegmentBytes(1024))) {
-            for (int i = 0; i < 100; i++) {
-                s.set(b(String.format("k%02d", i)), b(String.format("value-%04d", i)));
-            }
-        }
+        writeHundredInSealedFiles();
         Path first = SegmentNames.dataFile(dir, 1);
         byte[] bytes = Files.readAllBytes(first);
         bytes[(int) offsetOf(2) + RecordFormat.HEADER_BYTES + 5] ^= 0x01; // a value byte of k02
@@ -97,21 +102,23 @@ class SalvageTest {
         }
     }
 
+    /**
+     * A sealed data file of 0 bytes never got its header: opening takes it for an unfinished
+     * creation (what a full disk at a seal leaves) and removes it, as {@link DataFileState}
+     * decides for open and check alike. Were it a file emptied by damage, its records were gone
+     * before the open.
+     */
     @Test
-    void zeroLengthSealedFile_refused_thenSalvaged() throws IOException {
-        try (Store s = Store.open(dir, StoreOptions.defaults().withMaxSegmentBytes(1024))) {
-            for (int i = 0; i < 100; i++) {
-                s.set(b(String.format("k%02d", i)), b(String.format("value-%04d", i)));
-            }
-        }
+    void zeroLengthSealedFile_isAnUnfinishedCreation_removedAtOpen() throws IOException {
+        writeHundredInSealedFiles();
         Files.write(SegmentNames.dataFile(dir, 2), new byte[0]);
         Files.delete(SegmentNames.hintFile(dir, 2));
-        CorruptionException e = assertThrows(CorruptionException.class, () -> Store.open(dir));
-        assertEquals(SegmentNames.dataFile(dir, 2), e.file());
-        try (Store s = Store.openSalvaging(dir, StoreOptions.defaults())) {
+        assertTrue(StoreCheck.run(dir).clean(), StoreCheck.run(dir).findings().toString());
+        try (Store s = Store.open(dir)) {
             assertArrayEquals(b("value-0000"), s.get(b("k00")));
             assertArrayEquals(b("value-0099"), s.get(b("k99")));
         }
+        assertFalse(Files.exists(SegmentNames.dataFile(dir, 2)));
     }
 
     @Test
@@ -138,13 +145,85 @@ class SalvageTest {
         }
     }
 
+    /**
+     * A sealed file with a hint is opened from its hint, so its damage is found on read only.
+     * Salvage reads every data file itself (a hint never vouches for its data file) and repairs
+     * it; check finds it too, and blames only the data file, not its unchanged hint.
+     */
     @Test
-    void check_ofACleanStore_isClean_andChangesNothing() throws IOException {
-        try (Store s = Store.open(dir, StoreOptions.defaults().withMaxSegmentBytes(1024))) {
+    void damageInAHintedSealedFile_foundByCheck_andRepairedBySalvage() throws IOException {
+        writeHundredInSealedFiles();
+        Path first = SegmentNames.dataFile(dir, 1);
+        assertTrue(Files.exists(SegmentNames.hintFile(dir, 1)));
+        byte[] bytes = Files.readAllBytes(first);
+        bytes[(int) offsetOf(2) + RecordFormat.HEADER_BYTES + 5] ^= 0x01; // a value byte of k02
+        Files.write(first, bytes);
+
+        try (Store s = Store.open(dir)) { // opened from the hint: the damage is found on read
+            CorruptionException e = assertThrows(CorruptionException.class, () -> s.get(b("k02")));
+            assertEquals(first, e.file());
+            assertEquals(offsetOf(2), e.offset());
+        }
+        StoreCheck.Report report = StoreCheck.run(dir);
+        assertEquals(1, report.findings().size(), report.findings().toString());
+        assertEquals(first, report.findings().get(0).file());
+        assertEquals(offsetOf(2), report.findings().get(0).offset());
+
+        try (Store s = Store.openSalvaging(dir, StoreOptions.defaults())) {
+            assertNull(s.get(b("k02")));
+            assertArrayEquals(b("value-0003"), s.get(b("k03")));
+            assertArrayEquals(b("value-0099"), s.get(b("k99")));
+            assertEquals(99, s.size());
+        }
+        assertEquals(1, corruptCopies().size());
+        assertArrayEquals(bytes, Files.readAllBytes(corruptCopies().get(0)));
+        assertTrue(StoreCheck.run(dir).clean(), StoreCheck.run(dir).findings().toString());
+    }
+
+    /** "entry 42 disagrees": check compared a valid hint with a scan that skipped a record. */
+    @Test
+    void check_afterOneDamagedRecord_blamesTheDataFile_notItsValidHint() throws IOException {
+        try (Store s = Store.open(dir)) {
             for (int i = 0; i < 100; i++) {
                 s.set(b(String.format("k%02d", i)), b(String.format("value-%04d", i)));
             }
         }
+        assertTrue(Files.exists(SegmentNames.hintFile(dir, 1)), "sealed with a hint at close");
+        byte[] bytes = Files.readAllBytes(SegmentNames.dataFile(dir, 1));
+        bytes[(int) offsetOf(42) + RecordFormat.HEADER_BYTES + 4] ^= 0x40;
+        Files.write(SegmentNames.dataFile(dir, 1), bytes);
+        StoreCheck.Report report = StoreCheck.run(dir);
+        assertEquals(List.of(new StoreCheck.Finding(SegmentNames.dataFile(dir, 1), offsetOf(42),
+                "checksum mismatch in record of " + RECORD + " bytes (" + RECORD + " bytes unreadable)")),
+                report.findings());
+        assertEquals(99, report.records());
+    }
+
+    /** Salvage sets damaged files aside under corrupt/, which opening ignores without a word. */
+    @Test
+    void afterSalvage_laterStartsDoNotWarnAboutTheFileSetAside() throws IOException {
+        byte[] bytes = writeHundred();
+        bytes[(int) offsetOf(50) + 2] ^= 0x01;
+        Files.write(SegmentNames.dataFile(dir, 1), bytes);
+        try (Store s = Store.openSalvaging(dir, StoreOptions.defaults())) {
+            assertEquals(99, s.size());
+        }
+        List<String> logged = new java.util.ArrayList<>();
+        try (var capture = LogCapture.of(StoreLoader.class, logged)) {
+            for (int i = 0; i < 2; i++) {
+                try (Store s = Store.open(dir)) {
+                    assertEquals(99, s.size());
+                }
+            }
+        }
+        assertEquals(List.of(), logged);
+        assertEquals(1, corruptCopies().size());
+        assertTrue(StoreCheck.run(dir).clean());
+    }
+
+    @Test
+    void check_ofACleanStore_isClean_andChangesNothing() throws IOException {
+        writeHundredInSealedFiles();
         List<String> before = listing();
         StoreCheck.Report report = StoreCheck.run(dir);
         assertTrue(report.clean(), report.findings().toString());
@@ -160,7 +239,11 @@ class SalvageTest {
     }
 
     private List<Path> corruptCopies() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
+        Path aside = dir.resolve(SegmentNames.CORRUPT_DIR);
+        if (!Files.isDirectory(aside)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(aside)) {
             return files.filter(p -> p.getFileName().toString().contains(".corrupt-")).toList();
         }
     }
