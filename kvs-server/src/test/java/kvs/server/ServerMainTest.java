@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import kvs.server.store.Store;
 import org.junit.jupiter.api.Test;
@@ -71,6 +72,22 @@ class ServerMainTest {
             assertFalse(message.contains("\n"), message);
             assertTrue(message.contains(dir.toString()), message);
         }
+    }
+
+    @Test
+    void badLogLevel_usageError_namingTheLevels() {
+        assertEquals(2, run("--log-level", "verbose"));
+        assertTrue(err.toString().contains("error, warn, info or debug"), err.toString());
+    }
+
+    @Test
+    void unwritableLogFile_exit1_sayingWhatToDo_andTheDirectoryIsNotCreated() {
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("missing").resolve("kvs.log");
+        assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", data.toString(), "--log-file", log.toString()));
+        String message = err.toString().strip();
+        assertTrue(message.startsWith("kvs-server: cannot open log file " + log), message);
+        assertFalse(Files.exists(data), "a failed start leaves no data directory behind");
     }
 
     @Test
@@ -141,7 +158,7 @@ class ServerMainTest {
     void help_listsFlagsAndExitCodes() {
         assertEquals(0, run("--help"));
         for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "--sync", "--salvage",
-            "--check", "--compact-ratio", "Exit codes", "SIGTERM"}) {
+            "--check", "--compact-ratio", "--log-level", "--log-file", "Exit codes", "SIGTERM"}) {
             assertTrue(out.toString().contains(s), s);
         }
     }

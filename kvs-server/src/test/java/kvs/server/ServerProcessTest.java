@@ -137,4 +137,42 @@ class ServerProcessTest {
             }
         }
     }
+
+    /** {@code --log-file}: the log goes there, appended run after run; nothing goes to stderr. */
+    @Test
+    void logFile_getsTheLog_appendedAcrossRuns_stderrStaysEmpty() throws Exception {
+        Path log = dir.resolve("kvs.log");
+        Path stderr = dir.resolve("stderr.txt");
+        for (int run = 1; run <= 2; run++) {
+            Process p = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+                    "--addr", "127.0.0.1:0", "--dir", dir.resolve("data").toString(),
+                    "--log-file", log.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (count(log, "listening on") < run && p.isAlive() && System.nanoTime() < deadline) {
+                    p.waitFor(20, TimeUnit.MILLISECONDS); // a bounded poll of the log file
+                }
+                assertEquals(run, count(log, "listening on"), "run " + run + ": " + read(log) + read(stderr));
+                p.destroy(); // SIGTERM
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "did not stop: " + read(log));
+                assertEquals(0, p.exitValue(), read(log) + read(stderr));
+            } finally {
+                p.destroyForcibly();
+            }
+            assertEquals(run, count(log, "INFO  kvs-server stopped"), read(log));
+            assertEquals("", read(stderr));
+        }
+    }
+
+    private static long count(Path file, String s) throws IOException {
+        return read(file).lines().filter(l -> l.contains(s)).count();
+    }
+
+    private static String read(Path file) throws IOException {
+        return java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+    }
 }
