@@ -153,8 +153,8 @@ public final class ServerMain implements Callable<Integer> {
                         + " --dir " + damaged.file().getParent() + "; to start keeping every record that"
                         + " checks out (damaged files are copied aside first): kvs-server --salvage"
                         + " --dir " + damaged.file().getParent());
-            } else if (e instanceof IOException) {
-                err.println("kvs-server: " + e.getMessage());
+            } else if (e instanceof IOException io) {
+                err.println("kvs-server: " + StartFailures.describe(io, ((ServerMain) c.getCommand()).dir));
             } else {
                 err.println("kvs-server: internal error: " + e);
                 e.printStackTrace(err);
