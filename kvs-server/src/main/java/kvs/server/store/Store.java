@@ -366,6 +366,10 @@ public final class Store implements AutoCloseable {
         return keydir.size();
     }
 
+    /**
+     * The store's figures. Takes no lock and waits for nothing (no disk, no writer, no
+     * compaction), so that a stats request is answered at once even while maintenance runs.
+     */
     public StoreStats stats() {
         long live = 0;
         long total = 0;
