@@ -198,8 +198,9 @@ public final class Store implements AutoCloseable {
             try {
                 return valueOf(record, key, seg, loc);
             } catch (CorruptionException e) {
+                // Counted, not logged: the caller gets the file and offset, and the server logs
+                // it once a second at most (a hot damaged key must not flood the log).
                 damagedReads.incrementAndGet();
-                LOG.log(Level.ERROR, "damaged record: {0}", e.getMessage());
                 throw e;
             }
         }
