@@ -89,6 +89,15 @@ final class StoreCommands {
         }
     }
 
+    /**
+     * Whether {@link #handle} answers {@code request} at once without touching the disk or
+     * taking a lock ({@link Store#stats} takes none), so it may run on an event loop.
+     */
+    static boolean waitsForNothing(Request request) {
+        return request.getCommandCase() == Request.CommandCase.STATS
+                || request.getCommandCase() == Request.CommandCase.PING;
+    }
+
     private Response failed(Request request, Throwable e) {
         Error error = ErrorMapper.storeFailure(e);
         if (!(e instanceof kvs.server.store.StoreClosedException)) {
