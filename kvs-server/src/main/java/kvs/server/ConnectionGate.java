@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.AttributeKey;
 import kvs.common.Frames;
 import kvs.proto.ErrorCode;
 
@@ -17,6 +18,9 @@ import kvs.proto.ErrorCode;
 @Sharable
 final class ConnectionGate extends ChannelDuplexHandler {
 
+    /** Set on a connection that took a place, so that only those give one back. */
+    private static final AttributeKey<Boolean> ADMITTED = AttributeKey.valueOf(ConnectionGate.class, "admitted");
+
     private final ServerStats stats;
     private final int maxConnections;
 
@@ -27,8 +31,7 @@ final class ConnectionGate extends ChannelDuplexHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        stats.connectionsCurrent.increment();
-        if (stats.connectionsCurrent.sum() > maxConnections) {
+        if (!admit()) {
             stats.connectionsRefused.increment();
             stats.error(ErrorCode.UNAVAILABLE);
             ctx.channel().config().setAutoRead(false);
@@ -38,13 +41,32 @@ final class ConnectionGate extends ChannelDuplexHandler {
                     .addListener(ChannelFutureListener.CLOSE);
             return; // the rest of the pipeline never sees this connection
         }
+        ctx.channel().attr(ADMITTED).set(Boolean.TRUE);
         stats.connectionsTotal.increment();
         super.channelActive(ctx);
     }
 
+    /**
+     * Takes one of the {@code maxConnections} places, if one is free: check and increment are one
+     * atomic step, so a burst of connections on several event loops cannot overshoot the limit.
+     */
+    private boolean admit() {
+        while (true) {
+            int open = stats.connectionsCurrent.get();
+            if (open >= maxConnections) {
+                return false;
+            }
+            if (stats.connectionsCurrent.compareAndSet(open, open + 1)) {
+                return true;
+            }
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        stats.connectionsCurrent.decrement();
+        if (ctx.channel().attr(ADMITTED).getAndSet(null) != null) {
+            stats.connectionsCurrent.decrementAndGet(); // a refused connection never took a place
+        }
         super.channelInactive(ctx);
     }
 

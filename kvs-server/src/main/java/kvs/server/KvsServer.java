@@ -107,19 +107,25 @@ public final class KvsServer implements AutoCloseable {
      * Opens the store in the configured directory and starts listening.
      *
      * @throws IOException if the store cannot be opened or the address cannot be bound; nothing
-     *     is left running then
+     *     is left running then, and a data directory this start created is removed again
      */
     public static KvsServer start(ServerConfig config) throws IOException {
-        Store store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
-                : Store.open(config.dir(), config.store());
+        CreatedDirectory created = CreatedDirectory.before(config.dir());
         try {
-            return new KvsServer(config, store);
-        } catch (IOException | RuntimeException e) {
+            Store store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
+                    : Store.open(config.dir(), config.store());
             try {
-                store.close();
-            } catch (IOException c) {
-                e.addSuppressed(c);
+                return new KvsServer(config, store);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    store.close();
+                } catch (IOException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
             }
+        } catch (IOException | RuntimeException e) {
+            created.remove(e);
             throw e;
         }
     }

@@ -1,8 +1,13 @@
 package kvs.server;
 
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -10,25 +15,85 @@ import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
 
 /**
- * Server logs: one line per event on stderr, {@code 2026-11-26T21:50:00.123Z INFO message}.
- * The code logs through {@link System.Logger}, which the JDK backs with java.util.logging.
+ * Server logs: one line per event, {@code 2026-11-26T21:50:00.123Z INFO message}, on stderr or
+ * appended to a file ({@code --log-file}), at the level {@code --log-level} asks for. The code
+ * logs through {@link System.Logger}, which the JDK backs with java.util.logging.
  */
 final class LogSetup {
+
+    /** {@code --log-level}: the least severe level written. */
+    enum LogLevel {
+        ERROR(Level.SEVERE), WARN(Level.WARNING), INFO(Level.INFO), DEBUG(Level.FINE);
+
+        final Level jul;
+
+        LogLevel(Level jul) {
+            this.jul = jul;
+        }
+
+        static LogLevel parse(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("log level must be error, warn, info or debug; got '"
+                        + s + "'");
+            }
+        }
+    }
 
     private LogSetup() {
     }
 
-    static void toStderr() {
-        LogManager.getLogManager().reset();
+    /**
+     * Logs at {@code level} to {@code file}, appended to (created if missing), or to stderr if
+     * {@code file} is null.
+     *
+     * @throws IOException if the file cannot be opened for appending; nothing changed then
+     */
+    static void configure(LogLevel level, Path file) throws IOException {
+        Handler h;
+        if (file == null) {
+            h = new ConsoleHandler();
+        } else {
+            OutputStream out;
+            try {
+                out = new FileOutputStream(file.toFile(), true);
+            } catch (IOException e) {
+                throw new IOException("cannot open log file " + file + " for appending: " + e.getMessage()
+                        + "; check that the directory exists and the user running kvs-server may"
+                        + " write there, or leave out --log-file to log to stderr", e);
+            }
+            h = new FlushingHandler(out);
+        }
+        install(h, level);
+    }
+
+    private static void install(Handler h, LogLevel level) {
+        LogManager.getLogManager().reset(); // closes the handlers installed before
         Logger root = Logger.getLogger("");
-        Handler h = new ConsoleHandler();
         h.setLevel(Level.ALL);
         h.setFormatter(new LineFormatter());
         root.addHandler(h);
-        root.setLevel(Level.INFO);
-        Logger.getLogger("io.netty").setLevel(Level.WARNING);
+        root.setLevel(level.jul);
+        // Netty's own chatter only from warnings up, whatever our level.
+        Logger.getLogger("io.netty").setLevel(
+                level.jul.intValue() > Level.WARNING.intValue() ? level.jul : Level.WARNING);
+    }
+
+    /** A file handler that writes each line through at once, as stderr does. */
+    private static final class FlushingHandler extends StreamHandler {
+        FlushingHandler(OutputStream out) {
+            setOutputStream(out);
+        }
+
+        @Override
+        public synchronized void publish(LogRecord r) {
+            super.publish(r);
+            flush();
+        }
     }
 
     private static final class LineFormatter extends Formatter {

@@ -26,6 +26,8 @@ import kvs.proto.Response;
  * while the previous batch ran are applied together, in arrival order, and their responses
  * written and flushed together once the batch's writes are durable as the sync policy promises. So responses keep request order, the event loop never
  * waits on the disk, and a pipelining client gets one thread hop and one flush per batch.
+ * A stats or ping request with nothing of its connection ahead of it is answered on the event
+ * loop at once: it waits for nothing, not even a free store thread.
  *
  * <p>All fields are touched only on the channel's event loop.
  */
@@ -76,6 +78,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
         inFlight.add(1);
         stats.request(request.getCommandCase());
+        if (!running && queue.isEmpty() && StoreCommands.waitsForNothing(request)) {
+            // Answered here, in order (nothing of this connection is ahead of it): store threads
+            // may all be waiting on the disk, as behind the fsync of a seal, and a stats request
+            // must not wait with them.
+            written(ctx, List.of(commands.handle(request).join()));
+            return;
+        }
         queue.add(request);
         if (!running) {
             dispatch(ctx);

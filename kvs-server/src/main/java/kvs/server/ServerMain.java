@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "kvs-server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Serves a kvs key/value store over TCP.", "",
-            "Logs go to stderr. SIGTERM or SIGINT stops the server cleanly: it stops accepting,"
+            "Logs go to stderr, or to --log-file. SIGTERM or SIGINT stops the server cleanly: it stops accepting,"
                 + " answers the requests already received, closes the store and exits 0."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly by SIGTERM or SIGINT",
@@ -127,6 +127,17 @@ public final class ServerMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     Duration drainTimeout;
 
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            converter = LogLevelConverter.class,
+            description = "The least severe log lines written: error, warn, info or debug."
+                    + " Default: ${DEFAULT-VALUE}.")
+    LogSetup.LogLevel logLevel;
+
+    @Option(names = "--log-file", paramLabel = "PATH",
+            description = "Append the log to this file (created if missing) instead of writing it"
+                    + " to stderr.")
+    Path logFile;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -143,8 +154,8 @@ public final class ServerMain implements Callable<Integer> {
                         + " --dir " + damaged.file().getParent() + "; to start keeping every record that"
                         + " checks out (damaged files are copied aside first): kvs-server --salvage"
                         + " --dir " + damaged.file().getParent());
-            } else if (e instanceof IOException) {
-                err.println("kvs-server: " + e.getMessage());
+            } else if (e instanceof IOException io) {
+                err.println("kvs-server: " + StartFailures.describe(io, ((ServerMain) c.getCommand()).dir));
             } else {
                 err.println("kvs-server: internal error: " + e);
                 e.printStackTrace(err);
@@ -164,7 +175,7 @@ public final class ServerMain implements Callable<Integer> {
         if (check) {
             return check(config);
         }
-        LogSetup.toStderr();
+        LogSetup.configure(logLevel, logFile);
         long start = System.nanoTime();
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
@@ -204,6 +215,18 @@ public final class ServerMain implements Callable<Integer> {
         public SyncPolicy convert(String value) {
             try {
                 return SyncPolicy.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code error}, {@code warn}, {@code info} or {@code debug}. */
+    static final class LogLevelConverter implements CommandLine.ITypeConverter<LogSetup.LogLevel> {
+        @Override
+        public LogSetup.LogLevel convert(String value) {
+            try {
+                return LogSetup.LogLevel.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import kvs.proto.ErrorCode;
 import kvs.proto.Request;
@@ -11,12 +12,14 @@ import kvs.server.store.StoreStats;
 
 /**
  * The server's counters, for the {@code Stats} request (docs/PROTOCOL.md, "Stats"). Updated from
- * event loops and store threads alike: every counter is a {@link LongAdder}.
+ * event loops and store threads alike: every counter is a {@link LongAdder}, except the open
+ * connections, which {@link ConnectionGate} checks and increments in one atomic step.
  */
 final class ServerStats {
 
     private final long startedNanos = System.nanoTime();
-    final LongAdder connectionsCurrent = new LongAdder();
+    /** Connections admitted and still open; changed only by {@link ConnectionGate}. */
+    final AtomicInteger connectionsCurrent = new AtomicInteger();
     final LongAdder connectionsTotal = new LongAdder();
     final LongAdder connectionsRefused = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
@@ -50,7 +53,7 @@ final class ServerStats {
     Map<String, Long> snapshot(StoreStats store) {
         Map<String, Long> m = new TreeMap<>();
         m.put("uptime_ms", (System.nanoTime() - startedNanos) / 1_000_000);
-        m.put("connections_current", connectionsCurrent.sum());
+        m.put("connections_current", (long) connectionsCurrent.get());
         m.put("connections_total", connectionsTotal.sum());
         m.put("connections_refused", connectionsRefused.sum());
         m.put("bytes_in", bytesIn.sum());

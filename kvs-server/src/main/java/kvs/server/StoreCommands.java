@@ -3,7 +3,6 @@ package kvs.server;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -24,7 +23,6 @@ import kvs.server.store.Store;
  */
 final class StoreCommands {
 
-    private static final System.Logger LOG = System.getLogger(StoreCommands.class.getName());
     private static final Response.Builder DONE = Response.newBuilder().setDone(Done.getDefaultInstance());
     private static final Response.Builder NOT_FOUND =
             Response.newBuilder().setNotFound(NotFound.getDefaultInstance());
@@ -33,8 +31,15 @@ final class StoreCommands {
     private final ServerConfig config;
     private final BooleanSupplier closing;
     private final ServerStats stats;
+    private final FailureLog failures;
 
     StoreCommands(Store store, ServerConfig config, BooleanSupplier closing, ServerStats stats) {
+        this(store, config, closing, stats, new FailureLog(LogThrottle.perSecond()));
+    }
+
+    StoreCommands(Store store, ServerConfig config, BooleanSupplier closing, ServerStats stats,
+            FailureLog failures) {
+        this.failures = failures;
         this.store = store;
         this.config = config;
         this.closing = closing;
@@ -84,12 +89,21 @@ final class StoreCommands {
         }
     }
 
-    private static Response failed(Request request, Throwable e) {
+    /**
+     * Whether {@link #handle} answers {@code request} at once without touching the disk or
+     * taking a lock ({@link Store#stats} takes none), so it may run on an event loop.
+     */
+    static boolean waitsForNothing(Request request) {
+        return request.getCommandCase() == Request.CommandCase.STATS
+                || request.getCommandCase() == Request.CommandCase.PING;
+    }
+
+    private Response failed(Request request, Throwable e) {
+        Error error = ErrorMapper.storeFailure(e);
         if (!(e instanceof kvs.server.store.StoreClosedException)) {
-            LOG.log(Level.ERROR, "request " + request.getId() + " (" + request.getCommandCase()
-                    + ") failed", e);
+            failures.failed(request, e, error);
         }
-        return error(request.getId(), ErrorMapper.storeFailure(e));
+        return error(request.getId(), error);
     }
 
     private static CompletableFuture<Response> done(Response r) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kvs.proto.Response;
@@ -43,7 +44,6 @@ class CrashTest {
         volatile String inFlightKey;
         volatile String inFlightValue;
         volatile boolean inFlightIsRemove;
-        volatile int acknowledged;
     }
 
     @Test
@@ -74,24 +74,21 @@ class CrashTest {
         String log;
         try (ServerProcess server = ServerProcess.start(data, args)) {
             AtomicBoolean stop = new AtomicBoolean();
+            int target = 300 + rnd.nextInt(1200);
+            CountDownLatch acks = new CountDownLatch(target);
             List<Thread> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 Ledger ledger = new Ledger();
                 ledgers.add(ledger);
                 long writerSeed = seed * 100 + w;
                 int id = w;
-                Thread t = new Thread(() -> write(server, id, writerSeed, ledger, stop), "writer-" + w);
+                Thread t = new Thread(() -> write(server, id, writerSeed, ledger, acks, stop), "writer-" + w);
                 writers.add(t);
                 t.start();
             }
             // Let writes, seals and compactions happen, then stop the server mid-stream.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            int target = 300 + rnd.nextInt(1200);
-            while (ledgers.stream().mapToInt(l -> l.acknowledged).sum() < target) {
-                assertTrue(System.nanoTime() < deadline, "seed " + seed + ": writers too slow; log: "
-                        + server.log());
-                Thread.sleep(5);
-            }
+            assertTrue(acks.await(20, TimeUnit.SECONDS), "seed " + seed + ": writers too slow; log: "
+                    + server.log());
             if (graceful) {
                 server.process.toHandle().destroy();
                 assertEquals(0, server.waitFor(30), "seed " + seed + ": " + server.log());
@@ -132,7 +129,8 @@ class CrashTest {
     }
 
     /** One writer: sets and removes its own keys, one request at a time, recording each answer. */
-    private static void write(ServerProcess server, int w, long seed, Ledger ledger, AtomicBoolean stop) {
+    private static void write(ServerProcess server, int w, long seed, Ledger ledger, CountDownLatch acks,
+            AtomicBoolean stop) {
         Random rnd = new Random(seed);
         try (RawSocket c = new RawSocket(server.address)) {
             for (long n = 1; !stop.get() && n < 1_000_000; n++) {
@@ -158,7 +156,7 @@ class CrashTest {
                     return; // an error (shutting down): the op was not applied
                 }
                 ledger.inFlightKey = null;
-                ledger.acknowledged++;
+                acks.countDown();
             }
         } catch (IOException e) {
             // The server died mid-request: the op in flight may or may not have been applied.

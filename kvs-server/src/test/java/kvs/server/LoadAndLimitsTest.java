@@ -15,10 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import kvs.common.Frames;
 import kvs.common.HostPort;
 import kvs.proto.ErrorCode;
@@ -55,6 +57,17 @@ class LoadAndLimitsTest {
 
     private RawSocket connect() throws IOException {
         return new RawSocket(server.localAddress());
+    }
+
+    /** The next response of {@code c}, or null once the server closes it, read on the side. */
+    private static CompletableFuture<Response> readAsync(RawSocket c) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return c.read();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     private static Request ping(long id) {
@@ -111,15 +124,28 @@ class LoadAndLimitsTest {
         start(config().withIdleTimeout(Duration.ofSeconds(1)));
         try (RawSocket silent = connect(); RawSocket stalled = connect(); RawSocket busy = connect()) {
             stalled.send(new byte[] {20, 8});
-            // A connection that keeps talking (every 100 ms, a tenth of the timeout) stays open.
-            for (int i = 0; i < 25; i++) {
-                assertEquals(Response.ResultCase.DONE, busy.call(ping(i)).getResultCase());
-                Thread.sleep(100);
-            }
             long start = System.nanoTime();
-            assertNull(silent.read(), "closed by the server");
-            assertNull(stalled.read(), "closed by the server");
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+            CompletableFuture<Response> silentEnd = readAsync(silent);
+            CompletableFuture<Response> stalledEnd = readAsync(stalled);
+            CompletableFuture<Void> bothClosed = CompletableFuture.allOf(silentEnd, stalledEnd);
+            // A connection that keeps talking (every 100 ms, a tenth of the timeout) stays open,
+            // while the other two are closed: a ping, then up to 100 ms waiting for their end.
+            int pings = 0;
+            while (!bothClosed.isDone()) {
+                assertTrue(pings++ < 100, "not closed after 100 pings");
+                assertEquals(Response.ResultCase.DONE, busy.call(ping(pings)).getResultCase());
+                try {
+                    bothClosed.get(100, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    // not yet: ping again
+                }
+            }
+            assertNull(silentEnd.get(), "closed by the server");
+            assertNull(stalledEnd.get(), "closed by the server");
+            long elapsed = System.nanoTime() - start;
+            assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(900), "closed before the timeout: " + elapsed);
+            assertTrue(elapsed < TimeUnit.SECONDS.toNanos(5), "closed " + elapsed + " ns after the timeout");
+            assertEquals(Response.ResultCase.DONE, busy.call(ping(0)).getResultCase(), "the busy one stays open");
         }
     }
 
@@ -212,9 +238,18 @@ class LoadAndLimitsTest {
             });
             writer.setDaemon(true);
             writer.start();
-            // Read nothing for two seconds: enough to queue it all, were it unbounded.
-            Thread.sleep(2000);
+            // Wait until the server has begun answering c (a bounded poll; each stats call is a
+            // round trip, so the loop needs no pause of its own).
             long out = stats(other).get("bytes_out");
+            for (int i = 0; out < 1024 * 1024 && i < 100_000; i++) {
+                out = stats(other).get("bytes_out");
+            }
+            assertTrue(out >= 1024 * 1024, "the server never began answering: " + out + " bytes out");
+            // Then read nothing for two seconds more: enough for an unbounded server to queue far
+            // over 64 MiB. This sleep stays: it is a window for something that must NOT happen,
+            // so there is no condition to wait for.
+            Thread.sleep(2000);
+            out = stats(other).get("bytes_out");
             assertTrue(out < 64L * 1024 * 1024, "server queued " + out + " bytes for a reader that reads nothing");
             assertEquals(Response.ResultCase.DONE, other.call(set(5, "k", "v")).getResultCase());
             // Reading resumes it: every response arrives, in order.

@@ -1,14 +1,17 @@
 package kvs.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import kvs.server.store.Store;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,81 @@ class ServerMainTest {
     }
 
     @Test
+    void portInUse_withANewDirectory_leavesNoDirectoryBehind() throws IOException {
+        Path created = dir.resolve("new");
+        Path data = created.resolve("nested").resolve("data");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(1, run("--addr", "127.0.0.1:" + taken.getLocalPort(), "--dir", data.toString()));
+        }
+        assertTrue(err.toString().contains("cannot listen on"), err.toString());
+        assertFalse(Files.exists(created), "the failed start removed the directories it created");
+        assertTrue(Files.isDirectory(dir), "and only those");
+    }
+
+    @Test
+    void portInUse_withAnExistingDirectory_leavesItAndItsDataAlone() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(new byte[] {1}, new byte[] {2});
+        }
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(1, run("--addr", "127.0.0.1:" + taken.getLocalPort(), "--dir", dir.toString()));
+        }
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(new byte[] {2}, s.get(new byte[] {1}));
+        }
+    }
+
+    /** A failure root cannot bypass (tests may run as root): a part of the path is a file. */
+    @Test
+    void dataDirectoryUnderAFile_cannotCreate_sayingWhereToLook() throws IOException {
+        Path file = Files.createFile(dir.resolve("file"));
+        Path data = file.resolve("data");
+        assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", data.toString()));
+        assertEquals("kvs-server: cannot create data directory " + data + ": Not a directory; check it"
+                + " (ls -ld " + file + "), or choose another --dir", err.toString().strip());
+    }
+
+    @Test
+    void lockFileNotAFile_cannotLock_namingTheLockFile() throws IOException {
+        Path lock = Files.createDirectory(dir.resolve("LOCK"));
+        assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", dir.toString()));
+        assertEquals("kvs-server: cannot lock data directory " + dir + " (file " + lock + "): Is a directory;"
+                + " check it (ls -l " + lock + "), or choose another --dir", err.toString().strip());
+    }
+
+    @Test
+    void permissionDenied_creatingTheDataDirectory_saysWhatAndWhere() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        try {
+            assumeFalse(Files.isWritable(locked), "running as root, which permission checks do not stop:"
+                    + " skipped (the message is tested in StartFailuresTest)");
+            Path data = locked.resolve("data");
+            assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", data.toString()));
+            assertEquals("kvs-server: permission denied creating data directory " + data + ": check that the"
+                    + " user running kvs-server may write there (ls -ld " + locked + ")", err.toString().strip());
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    void permissionDenied_openingTheDataDirectory_saysWhatAndWhere() throws IOException {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Files.setPosixFilePermissions(data, java.util.Set.of());
+        try {
+            assumeFalse(Files.isWritable(data), "running as root, which permission checks do not stop:"
+                    + " skipped (the message is tested in StartFailuresTest)");
+            assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", data.toString()));
+            String message = err.toString().strip();
+            assertTrue(message.startsWith("kvs-server: permission denied "), message);
+            assertTrue(message.contains(data.toString()) && message.contains("ls -l"), message);
+        } finally {
+            Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
     void directoryInUse_oneLineError_exit1() throws IOException {
         try (Store held = Store.open(dir)) {
             assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", dir.toString()));
@@ -71,6 +149,22 @@ class ServerMainTest {
             assertFalse(message.contains("\n"), message);
             assertTrue(message.contains(dir.toString()), message);
         }
+    }
+
+    @Test
+    void badLogLevel_usageError_namingTheLevels() {
+        assertEquals(2, run("--log-level", "verbose"));
+        assertTrue(err.toString().contains("error, warn, info or debug"), err.toString());
+    }
+
+    @Test
+    void unwritableLogFile_exit1_sayingWhatToDo_andTheDirectoryIsNotCreated() {
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("missing").resolve("kvs.log");
+        assertEquals(1, run("--addr", "127.0.0.1:0", "--dir", data.toString(), "--log-file", log.toString()));
+        String message = err.toString().strip();
+        assertTrue(message.startsWith("kvs-server: cannot open log file " + log), message);
+        assertFalse(Files.exists(data), "a failed start leaves no data directory behind");
     }
 
     @Test
@@ -175,7 +269,7 @@ class ServerMainTest {
     void help_listsFlagsAndExitCodes() {
         assertEquals(0, run("--help"));
         for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "--sync", "--salvage",
-            "--check", "--compact-ratio", "Exit codes", "SIGTERM"}) {
+            "--check", "--compact-ratio", "--log-level", "--log-file", "Exit codes", "SIGTERM"}) {
             assertTrue(out.toString().contains(s), s);
         }
     }

@@ -3,9 +3,15 @@ package kvs.server;
 import static kvs.server.ServerTest.get;
 import static kvs.server.ServerTest.set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import kvs.proto.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +95,10 @@ class ServerProcessTest {
         }
     }
 
+    /**
+     * Fails fast if the lock is not taken: the second server would then start and run, so the
+     * wait on it is bounded and its stderr is read on the side, never to end of stream first.
+     */
     @Test
     void secondServerOnSameDir_exitsNonZero_namingTheDirectory() throws Exception {
         try (ServerProcess first = ServerProcess.start(dir)) {
@@ -97,10 +107,72 @@ class ServerProcessTest {
                     "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
                     "--addr", "127.0.0.1:0", "--dir", dir.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            String err = new String(second.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
-            assertEquals(1, second.exitValue(), err);
-            assertTrue(err.contains(dir.toString()) && err.contains("in use"), err);
+            try {
+                StringBuffer err = new StringBuffer();
+                CompletableFuture<Void> listening = new CompletableFuture<>();
+                Thread reader = new Thread(() -> {
+                    try (BufferedReader r = second.errorReader(StandardCharsets.UTF_8)) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            err.append(line).append('\n');
+                            if (line.contains("listening on")) {
+                                listening.complete(null);
+                            }
+                        }
+                    } catch (IOException e) {
+                        err.append("(reading its stderr failed: ").append(e).append(")\n");
+                    }
+                }, "second-server-stderr");
+                reader.setDaemon(true);
+                reader.start();
+                // Whichever comes first: the exit we expect, or the start we must not see.
+                CompletableFuture.anyOf(second.onExit(), listening).get(30, TimeUnit.SECONDS);
+                assertFalse(listening.isDone(), "a second server started on a directory in use: " + err);
+                assertTrue(second.waitFor(10, TimeUnit.SECONDS), "did not exit: " + err);
+                reader.join(TimeUnit.SECONDS.toMillis(10));
+                assertEquals(1, second.exitValue(), err.toString());
+                assertTrue(err.toString().contains(dir.toString()) && err.toString().contains("in use"),
+                        err.toString());
+            } finally {
+                second.destroyForcibly();
+            }
         }
+    }
+
+    /** {@code --log-file}: the log goes there, appended run after run; nothing goes to stderr. */
+    @Test
+    void logFile_getsTheLog_appendedAcrossRuns_stderrStaysEmpty() throws Exception {
+        Path log = dir.resolve("kvs.log");
+        Path stderr = dir.resolve("stderr.txt");
+        for (int run = 1; run <= 2; run++) {
+            Process p = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+                    "--addr", "127.0.0.1:0", "--dir", dir.resolve("data").toString(),
+                    "--log-file", log.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (count(log, "listening on") < run && p.isAlive() && System.nanoTime() < deadline) {
+                    p.waitFor(20, TimeUnit.MILLISECONDS); // a bounded poll of the log file
+                }
+                assertEquals(run, count(log, "listening on"), "run " + run + ": " + read(log) + read(stderr));
+                p.destroy(); // SIGTERM
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "did not stop: " + read(log));
+                assertEquals(0, p.exitValue(), read(log) + read(stderr));
+            } finally {
+                p.destroyForcibly();
+            }
+            assertEquals(run, count(log, "INFO  kvs-server stopped"), read(log));
+            assertEquals("", read(stderr));
+        }
+    }
+
+    private static long count(Path file, String s) throws IOException {
+        return read(file).lines().filter(l -> l.contains(s)).count();
+    }
+
+    private static String read(Path file) throws IOException {
+        return java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
     }
 }

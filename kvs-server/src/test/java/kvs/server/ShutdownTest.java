@@ -37,6 +37,8 @@ class ShutdownTest {
                     for (long i = 1; i < 100_000; i++) {
                         c.send(set(i, "k" + i, "v"));
                         if (i % 50 == 0) {
+                            // Paces the load (it waits for nothing): requests keep arriving
+                            // while the server shuts down, rather than all at once before it.
                             Thread.sleep(1);
                         }
                     }

@@ -47,9 +47,13 @@ final class Keydir {
     private long[][] seqs;
     /** Entries ever allocated (the high-water mark). */
     private int allocated;
-    /** Entries in the index (live keys, and tombstones while loading). */
-    private int count;
-    private int tombstones;
+    /**
+     * Entries in the index (live keys, and tombstones while loading). Written under the write
+     * lock; volatile so that {@link #size} reads it without any lock.
+     */
+    private volatile int count;
+    /** Tombstones in the index, while loading only (one thread); written under the write lock. */
+    private volatile int tombstones;
     private int[] free = new int[16];
     private int freeCount;
 
@@ -213,13 +217,21 @@ final class Keydir {
         return maxSeq;
     }
 
-    /** Live keys. */
+    /**
+     * Live keys. Takes no lock, so that a stats request never waits behind a writer or
+     * compaction's repointing, which take the write lock once per key.
+     */
     int size() {
-        long stamp = lock.readLock();
+        return count - tombstones;
+    }
+
+    /** Test hook: runs {@code r} holding the write lock, as a writer or compaction would. */
+    void whileWriteLockedForTest(Runnable r) {
+        long stamp = lock.writeLock();
         try {
-            return count - tombstones;
+            r.run();
         } finally {
-            lock.unlockRead(stamp);
+            lock.unlockWrite(stamp);
         }
     }
 

@@ -200,8 +200,9 @@ public final class Store implements AutoCloseable {
             try {
                 return valueOf(record, key, seg, loc);
             } catch (CorruptionException e) {
+                // Counted, not logged: the caller gets the file and offset, and the server logs
+                // it once a second at most (a hot damaged key must not flood the log).
                 damagedReads.incrementAndGet();
-                LOG.log(Level.ERROR, "damaged record: {0}", e.getMessage());
                 throw e;
             }
         }
@@ -385,6 +386,10 @@ public final class Store implements AutoCloseable {
         return keydir.size();
     }
 
+    /**
+     * The store's figures. Takes no lock and waits for nothing (no disk, no writer, no
+     * compaction), so that a stats request is answered at once even while maintenance runs.
+     */
     public StoreStats stats() {
         long live = 0;
         long total = 0;
