@@ -73,6 +73,7 @@ final class ServerStats {
         m.put("last_compaction_ms", store.lastCompactionMillis());
         m.put("fsyncs", store.fsyncs());
         m.put("damaged_reads", store.damagedReads());
+        m.put("read_only", store.readOnly() ? 1L : 0L);
         return m;
     }
 }

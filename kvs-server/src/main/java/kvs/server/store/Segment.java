@@ -45,12 +45,26 @@ final class Segment implements Closeable {
 
     /** Creates a new, empty data file with its header; fails if the file exists. */
     static Segment create(Path path, int id, byte kind) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+        return create(StorageIo.real(), path, id, kind);
+    }
+
+    /**
+     * Creates a new, empty data file with its header through {@code io}; fails if the file
+     * exists. If the header cannot be written (a full disk), the file is deleted again: a failed
+     * creation leaves nothing behind.
+     */
+    static Segment create(StorageIo io, Path path, int id, byte kind) throws IOException {
+        FileChannel ch = io.open(path, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             writeFully(ch, RecordFormat.fileHeader(kind), 0);
         } catch (IOException e) {
-            ch.close();
+            try {
+                ch.close();
+                Files.deleteIfExists(path);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
             throw e;
         }
         return new Segment(id, kind, path, ch, RecordFormat.FILE_HEADER_BYTES);
@@ -61,8 +75,13 @@ final class Segment implements Closeable {
      * is read from the file header; a file too short for one is taken as a log file.
      */
     static Segment open(Path path, int id, boolean writable) throws IOException {
+        return open(StorageIo.real(), path, id, writable);
+    }
+
+    /** {@link #open(Path, int, boolean)}, a writable file opened through {@code io}. */
+    static Segment open(StorageIo io, Path path, int id, boolean writable) throws IOException {
         FileChannel ch = writable
-                ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                ? io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(path, StandardOpenOption.READ);
         try {
             byte kind = RecordFormat.KIND_LOG;

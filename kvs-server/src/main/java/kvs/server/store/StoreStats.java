@@ -11,9 +11,10 @@ package kvs.server.store;
  * @param lastCompactionMillis when the last one finished (epoch millis), or 0
  * @param fsyncs fsyncs of data files since the store opened
  * @param damagedReads reads that found a record failing its checksum (answered with an error)
+ * @param readOnly whether the store refuses writes because an fsync failed (until reopened)
  */
 public record StoreStats(long keys, int segments, long liveBytes, long totalBytes, long compactions,
-        long lastCompactionMillis, long fsyncs, long damagedReads) {
+        long lastCompactionMillis, long fsyncs, long damagedReads, boolean readOnly) {
 
     public long deadBytes() {
         return totalBytes - liveBytes;
