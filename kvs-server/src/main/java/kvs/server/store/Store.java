@@ -651,8 +651,8 @@ public final class Store implements AutoCloseable {
             }
         } catch (IOException e) {
             hintsPending.add(s);
-            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); trying again at the next"
-                    + " seal and at close; meanwhile opening reads the data file instead", s.path(),
+            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); it is tried again at the"
+                    + " next seal or stop; until then, opening reads the data file instead", s.path(),
                     e.getMessage());
         }
     }
