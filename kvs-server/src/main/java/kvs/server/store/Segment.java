@@ -29,6 +29,8 @@ final class Segment implements Closeable {
     private volatile Path path;
     /** End of the last whole record; touched only by the file's writer. */
     private long size;
+    /** Whether a failed append left bytes past {@link #size}; touched only by the file's writer. */
+    private boolean dirtyTail;
     /** Bytes of records the keydir points at (the rest of the file is dead weight). */
     private final AtomicLong live = new AtomicLong();
     /** References: the store's, plus one per reader in a read. The channel closes at zero. */
@@ -154,9 +156,11 @@ final class Segment implements Closeable {
 
     /**
      * Appends a whole record and returns its offset. On failure the file is cut back to where it
-     * was, so no partial record stays behind; if even that fails, the error says so.
+     * was, so no partial record stays behind; if even that fails, the error says so, and the cut
+     * is made before the next append ({@link #cutDirtyTail}).
      */
     long append(ByteBuffer record) throws IOException {
+        cutDirtyTail();
         long offset = size;
         try {
             writeFully(channel, record, offset);
@@ -164,12 +168,25 @@ final class Segment implements Closeable {
             try {
                 channel.truncate(offset);
             } catch (IOException t) {
+                dirtyTail = true;
                 e.addSuppressed(t);
             }
             throw e;
         }
         size = offset + record.limit();
         return offset;
+    }
+
+    /**
+     * Cuts off the bytes a failed append left past the last whole record, if they could not be
+     * cut off at once: before the next append, and before the file is sealed, so that no record
+     * ends in the middle of them.
+     */
+    void cutDirtyTail() throws IOException {
+        if (dirtyTail) {
+            channel.truncate(size);
+            dirtyTail = false;
+        }
     }
 
     /** Reads {@code length} bytes at {@code offset}. */

@@ -467,6 +467,12 @@ public final class Store implements AutoCloseable {
         IOException failure = null;
         writeLock.lock();
         try {
+            try {
+                active.cutDirtyTail();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "{0}: could not cut off the part of a failed write ({1}); the"
+                        + " next start cuts it off as a torn tail", active.path(), e.getMessage());
+            }
             active.force();
             // A hint is an optimisation: one that cannot be written (a full disk) is a warning,
             // and opening reads the data file instead. None after a failed fsync: the file's
@@ -507,6 +513,7 @@ public final class Store implements AutoCloseable {
     /** Seals the active file (fsync; its hint is written in the background) and starts a new one. */
     private void sealLocked() throws IOException {
         Segment sealed = active;
+        sealed.cutDirtyTail();
         try {
             sealed.force();
         } catch (IOException e) {

@@ -37,6 +37,8 @@ public final class FaultyIo implements StorageIo {
     /** Forces of matching files fail with this, or null; guarded by {@link #lock}. */
     private IOException forceFailure;
     private Predicate<Path> failing = p -> false;
+    /** Truncations fail with this, or null; guarded by {@link #lock}. */
+    private IOException truncateFailure;
     /** Whether forces wait for a permit; guarded by {@link #lock}. */
     private boolean holding;
     private int permits;
@@ -64,6 +66,13 @@ public final class FaultyIo implements StorageIo {
         synchronized (lock) {
             failing = which;
             forceFailure = e;
+        }
+    }
+
+    /** From now on every truncation fails with {@code e}; null: truncations work again. */
+    public void failTruncates(IOException e) {
+        synchronized (lock) {
+            truncateFailure = e;
         }
     }
 
@@ -241,6 +250,12 @@ public final class FaultyIo implements StorageIo {
 
         @Override
         public FileChannel truncate(long size) throws IOException {
+            synchronized (lock) {
+                if (truncateFailure != null) {
+                    events.add("truncate-failed " + path.getFileName() + " " + size);
+                    throw truncateFailure;
+                }
+            }
             d.truncate(size);
             synchronized (lock) {
                 events.add("truncate " + path.getFileName() + " " + size);

@@ -63,6 +63,30 @@ class StorageFaultTest {
     }
 
     @Test
+    void partOfAFailedWriteThatCouldNotBeCutOffAtOnce_isCutOffBeforeTheNextWrite() throws Exception {
+        Path data = SegmentNames.dataFile(dir, 1);
+        try (Store s = Store.open(dir, options(SyncPolicy.NEVER))) {
+            s.set(b("a"), b("1"));
+            long size = Files.size(data);
+            io.spaceLeft(40);
+            io.failTruncates(new IOException("Input/output error"));
+            assertThrows(IOException.class, () -> s.set(b("b"), new byte[100]));
+            assertEquals(size + 40, Files.size(data), "40 bytes of the failed write are left for now");
+            io.failTruncates(null);
+            io.spaceLeft(Long.MAX_VALUE);
+            s.set(b("c"), b("3")); // a record shorter than those 40 bytes
+            s.set(b("d"), new byte[990]); // seals the file: no damage may be sealed in it
+            assertTrue(Files.exists(SegmentNames.dataFile(dir, 2)), "sealed");
+        }
+        try (Store s = Store.open(dir)) {
+            assertArrayEquals(b("1"), s.get(b("a")));
+            assertEquals(null, s.get(b("b")));
+            assertArrayEquals(b("3"), s.get(b("c")));
+            assertEquals(990, s.get(b("d")).length);
+        }
+    }
+
+    @Test
     void sealOnAFullDisk_leavesNoFileBehind_andTheSealedFileGetsItsHintOnceSpaceIsBack() throws Exception {
         try (Store s = Store.open(dir, options(SyncPolicy.NEVER))) {
             s.set(b("a"), new byte[900]);
