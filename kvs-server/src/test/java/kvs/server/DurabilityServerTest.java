@@ -132,6 +132,31 @@ class DurabilityServerTest {
         }
     }
 
+    @Test
+    void sigterm_whenTheActiveFilesHintCannotBeWritten_exits0_andKeepsEveryWrite() throws Exception {
+        try (ServerProcess process = ServerProcess.start(dir, "--sync", "always")) {
+            try (RawSocket c = new RawSocket(process.address)) {
+                for (int i = 1; i <= 10; i++) {
+                    assertEquals(Response.ResultCase.DONE, c.call(ServerTest.set(i, "k" + i, "v" + i))
+                            .getResultCase());
+                }
+            }
+            // A directory where the hint is written first: creating it fails, as on a full disk.
+            Path blocker = dir.resolve("000000001.hint.tmp");
+            Files.createDirectories(blocker.resolve("x"));
+            process.process.toHandle().destroy(); // SIGTERM
+            assertEquals(0, process.waitFor(30), process.log());
+            assertTrue(process.log().contains("could not write hint file"), process.log());
+            Files.delete(blocker.resolve("x"));
+            Files.delete(blocker);
+        }
+        try (Store s = Store.open(dir)) {
+            for (int i = 1; i <= 10; i++) {
+                assertEquals("v" + i, new String(s.get(("k" + i).getBytes())));
+            }
+        }
+    }
+
     private static Response stats(RawSocket c, long id) throws IOException {
         return c.call(Request.newBuilder().setId(id).setStats(Stats.getDefaultInstance()).build());
     }
