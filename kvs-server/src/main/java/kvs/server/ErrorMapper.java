@@ -13,6 +13,9 @@ import kvs.server.store.StoreClosedException;
 /** The one place where failures become protocol errors (docs/PROTOCOL.md, "Errors"). */
 final class ErrorMapper {
 
+    /** The message of an IOException for ENOSPC on Linux and macOS. */
+    private static final String DISK_FULL = "No space left on device";
+
     private ErrorMapper() {
     }
 
@@ -22,12 +25,17 @@ final class ErrorMapper {
             return error(ErrorCode.UNAVAILABLE, "the server is shutting down; retry on another"
                     + " server or after it restarts");
         }
-        if (t instanceof kvs.server.store.DurabilityUnknownException d) {
-            return error(ErrorCode.STORAGE, d.getMessage());
+        if (t instanceof kvs.server.store.DurabilityUnknownException
+                || t instanceof kvs.server.store.StoreReadOnlyException) {
+            return error(ErrorCode.STORAGE, t.getMessage());
         }
         if (t instanceof CorruptionException c) {
             return error(ErrorCode.STORAGE, "stored data is damaged: " + c.getMessage()
                     + "; run kvs-server --check to see all damage");
+        }
+        if (t instanceof IOException && isDiskFull(t)) {
+            return error(ErrorCode.STORAGE, "the disk is full (" + t.getMessage() + "), nothing was"
+                    + " applied: free space on the disk of the data directory, then retry; reads go on");
         }
         if (t instanceof IOException) {
             return error(ErrorCode.STORAGE, "storage error, nothing was applied: " + t.getMessage());
@@ -36,6 +44,19 @@ final class ErrorMapper {
             return error(ErrorCode.BAD_REQUEST, t.getMessage());
         }
         return error(ErrorCode.STORAGE, "internal error, nothing was applied: " + t);
+    }
+
+    /**
+     * Whether a failure, or one of its causes, is the disk running out of space (ENOSPC). Java
+     * gives no error code for it: the operating system's message is all there is.
+     */
+    static boolean isDiskFull(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && c.getMessage().contains(DISK_FULL)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

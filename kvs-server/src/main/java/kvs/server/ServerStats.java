@@ -77,6 +77,7 @@ final class ServerStats {
         m.put("fsyncs", store.fsyncs());
         m.put("damaged_reads", store.damagedReads());
         m.put("damaged_files", (long) store.damagedFiles());
+        m.put("read_only", store.readOnly() ? 1L : 0L);
         return m;
     }
 }

@@ -155,7 +155,7 @@ final class Compactor {
                     SegmentNames.hintFile(dir, out.id), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             store.segments.put(out.id, out);
         }
-        FileSync.directory(dir);
+        FileSync.directory(store.options().io(), dir);
         listener.reached("renamed");
 
         for (Moved m : moved) {
@@ -178,10 +178,10 @@ final class Compactor {
             Files.deleteIfExists(in.path());
             in.retire();
         }
-        FileSync.directory(dir);
+        FileSync.directory(store.options().io(), dir);
         listener.reached("inputs-deleted");
         Files.delete(CompactionCommit.path(dir));
-        FileSync.directory(dir);
+        FileSync.directory(store.options().io(), dir);
         store.compactionFinished();
         long after = 0;
         for (Segment s : outputs.files) {
@@ -276,10 +276,12 @@ final class Compactor {
             }
             if (current == null) {
                 int id = store.allocateId();
-                current = Segment.create(SegmentNames.temporary(SegmentNames.dataFile(dir, id)), id,
+                current = Segment.create(store.options().io(),
+                        SegmentNames.temporary(SegmentNames.dataFile(dir, id)), id,
                         RecordFormat.KIND_COMPACTED);
                 files.add(current);
-                hint = new HintFile.Writer(SegmentNames.temporary(SegmentNames.hintFile(dir, id)));
+                hint = new HintFile.Writer(SegmentNames.temporary(SegmentNames.hintFile(dir, id)),
+                        store.options().io());
             }
             return current;
         }
@@ -296,7 +298,7 @@ final class Compactor {
             if (current != null) {
                 finishCurrent();
             }
-            FileSync.directory(dir);
+            FileSync.directory(store.options().io(), dir);
         }
 
         /** Deletes every output: the compaction did not happen. */

@@ -12,7 +12,11 @@ final class FileSync {
     }
 
     static void directory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+        directory(StorageIo.real(), dir);
+    }
+
+    static void directory(StorageIo io, Path dir) throws IOException {
+        try (FileChannel ch = io.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

@@ -47,13 +47,13 @@ final class HintFile {
     /**
      * Writes the hint of a data file by scanning it: under a temporary name, fsynced, then
      * renamed. The caller fsyncs the directory. Returns false, writing nothing, if the data file
-     * has damage (a hint describes good records only).
+     * has damage (a hint describes good records only). On failure, nothing is left behind.
      */
-    static boolean writeFor(Segment segment, Path dir) throws IOException {
+    static boolean writeFor(Segment segment, Path dir, StorageIo io) throws IOException {
         Path hint = SegmentNames.hintFile(dir, segment.id);
         Path tmp = SegmentNames.temporary(hint);
         long dataSize = segment.channel().size();
-        try (Writer w = new Writer(tmp)) {
+        try (Writer w = new Writer(tmp, io)) {
             SegmentScanner.Damage damage = SegmentScanner.scan(segment.channel(),
                     (offset, size, seq, type, key) -> {
                         try {
@@ -85,7 +85,11 @@ final class HintFile {
         private long count;
 
         Writer(Path tmp) throws IOException {
-            channel = FileChannel.open(tmp, StandardOpenOption.CREATE,
+            this(tmp, StorageIo.real());
+        }
+
+        Writer(Path tmp, StorageIo io) throws IOException {
+            channel = io.open(tmp, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, StandardOpenOption.READ);
             out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024));
             out.writeInt(MAGIC);

@@ -29,6 +29,8 @@ final class Segment implements Closeable {
     private volatile Path path;
     /** End of the last whole record; touched only by the file's writer. */
     private long size;
+    /** Whether a failed append left bytes past {@link #size}; touched only by the file's writer. */
+    private boolean dirtyTail;
     /** Bytes of records the keydir points at (the rest of the file is dead weight). */
     private final AtomicLong live = new AtomicLong();
     /** References: the store's, plus one per reader in a read. The channel closes at zero. */
@@ -45,12 +47,26 @@ final class Segment implements Closeable {
 
     /** Creates a new, empty data file with its header; fails if the file exists. */
     static Segment create(Path path, int id, byte kind) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
+        return create(StorageIo.real(), path, id, kind);
+    }
+
+    /**
+     * Creates a new, empty data file with its header through {@code io}; fails if the file
+     * exists. If the header cannot be written (a full disk), the file is deleted again: a failed
+     * creation leaves nothing behind.
+     */
+    static Segment create(StorageIo io, Path path, int id, byte kind) throws IOException {
+        FileChannel ch = io.open(path, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             writeFully(ch, RecordFormat.fileHeader(kind), 0);
         } catch (IOException e) {
-            ch.close();
+            try {
+                ch.close();
+                Files.deleteIfExists(path);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
             throw e;
         }
         return new Segment(id, kind, path, ch, RecordFormat.FILE_HEADER_BYTES);
@@ -61,8 +77,13 @@ final class Segment implements Closeable {
      * is read from the file header; a file too short for one is taken as a log file.
      */
     static Segment open(Path path, int id, boolean writable) throws IOException {
+        return open(StorageIo.real(), path, id, writable);
+    }
+
+    /** {@link #open(Path, int, boolean)}, a writable file opened through {@code io}. */
+    static Segment open(StorageIo io, Path path, int id, boolean writable) throws IOException {
         FileChannel ch = writable
-                ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                ? io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
                 : FileChannel.open(path, StandardOpenOption.READ);
         try {
             byte kind = RecordFormat.KIND_LOG;
@@ -135,9 +156,11 @@ final class Segment implements Closeable {
 
     /**
      * Appends a whole record and returns its offset. On failure the file is cut back to where it
-     * was, so no partial record stays behind; if even that fails, the error says so.
+     * was, so no partial record stays behind; if even that fails, the error says so, and the cut
+     * is made before the next append ({@link #cutDirtyTail}).
      */
     long append(ByteBuffer record) throws IOException {
+        cutDirtyTail();
         long offset = size;
         try {
             writeFully(channel, record, offset);
@@ -145,12 +168,25 @@ final class Segment implements Closeable {
             try {
                 channel.truncate(offset);
             } catch (IOException t) {
+                dirtyTail = true;
                 e.addSuppressed(t);
             }
             throw e;
         }
         size = offset + record.limit();
         return offset;
+    }
+
+    /**
+     * Cuts off the bytes a failed append left past the last whole record, if they could not be
+     * cut off at once: before the next append, and before the file is sealed, so that no record
+     * ends in the middle of them.
+     */
+    void cutDirtyTail() throws IOException {
+        if (dirtyTail) {
+            channel.truncate(size);
+            dirtyTail = false;
+        }
     }
 
     /** Reads {@code length} bytes at {@code offset}. */

@@ -6,10 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -61,6 +63,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * when the store opens, with a warning); or a compaction's half-written files (deleted when the
  * store opens), or a committed compaction not yet tidied up (finished when the store opens).
  * Damage anywhere else stops the open with a {@link CorruptionException} naming file and offset.
+ *
+ * <h2>Full disk, failed fsync</h2>
+ * A write the disk has no room for fails, and is cut back off the file: nothing of it stays
+ * reachable, and the next write that fits succeeds. A seal that cannot begin the next file leaves
+ * the active file as it was, and no new file. A hint that cannot be written is retried at the next
+ * seal and at close. An fsync that fails cannot be retried (the kernel may have dropped the
+ * written pages): the store turns read-only, refusing every write with a
+ * {@link StoreReadOnlyException} naming the failure, until it is reopened. Reads go on.
  */
 public final class Store implements AutoCloseable {
 
@@ -94,6 +104,17 @@ public final class Store implements AutoCloseable {
     /** Guarded by {@link #writeLock}. */
     private int writesSinceCheck;
     private volatile boolean closed;
+    /** Why the store refuses writes, or null; written under {@link #writeLock}, read anywhere. */
+    private volatile ReadOnly readOnly;
+    /** Sealed files whose hint could not be written: retried at the next seal and at close. */
+    private final Set<Segment> hintsPending = ConcurrentHashMap.newKeySet();
+
+    /** A failed fsync: which file, when, why. */
+    private record ReadOnly(Path file, Instant at, IOException cause) {
+        StoreReadOnlyException exception() {
+            return new StoreReadOnlyException(file, at, cause);
+        }
+    }
 
     private Store(Path dir, StoreOptions options, DirectoryLock dirLock, StoreLoader.Loaded loaded) {
         this.dir = dir;
@@ -111,8 +132,17 @@ public final class Store implements AutoCloseable {
             return t;
         });
         this.compactor = new Compactor(this);
-        this.syncer = new Syncer(options.sync(), options.syncInterval(), this::syncSnapshot,
-                dir.toString());
+        this.syncer = new Syncer(options.sync(), options.syncInterval(), new Syncer.Target() {
+            @Override
+            public Syncer.Snapshot snapshot() {
+                return syncSnapshot();
+            }
+
+            @Override
+            public void fsyncFailed(Path file, IOException cause) {
+                turnReadOnly(file, cause);
+            }
+        }, dir.toString());
     }
 
     /** The last write and the file it is in, for the syncer. */
@@ -123,6 +153,28 @@ public final class Store implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** Refuses writes from now on, for the reason of the first failed fsync. */
+    private void turnReadOnly(Path file, IOException cause) {
+        writeLock.lock();
+        try {
+            if (readOnly == null) {
+                readOnly = new ReadOnly(file, Instant.now(), cause);
+                LOG.log(Level.ERROR, "{0}: an fsync of {1} failed ({2}); the store is read-only from"
+                        + " now on: reads go on, writes are refused; restart to recover", dir, file,
+                        cause.getMessage());
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** An fsync done by the writer failed: read-only, and every write waiting for one fails. */
+    private StoreReadOnlyException fsyncFailedLocked(Path file, IOException cause) {
+        turnReadOnly(file, cause);
+        syncer.failWaiters(cause);
+        return readOnly.exception();
     }
 
     /** Opens the store in {@code dir} with default options, creating the directory if needed. */
@@ -165,6 +217,7 @@ public final class Store implements AutoCloseable {
         }
         Store store = new Store(dir, options, lock, loaded);
         for (Segment s : loaded.needHints()) {
+            store.hintsPending.add(s);
             store.maintenance.execute(() -> store.writeHint(s));
         }
         store.maybeScheduleCompaction();
@@ -261,7 +314,7 @@ public final class Store implements AutoCloseable {
         long seq;
         writeLock.lock();
         try {
-            ensureOpen();
+            ensureWritable();
             seq = nextSeq;
             ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
             int size = record.remaining();
@@ -299,7 +352,7 @@ public final class Store implements AutoCloseable {
         long seq;
         writeLock.lock();
         try {
-            ensureOpen();
+            ensureWritable();
             if (keydir.get(key) == null) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -360,7 +413,7 @@ public final class Store implements AutoCloseable {
                 try {
                     writeLock.lock();
                     try {
-                        ensureOpen();
+                        ensureWritable();
                         if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
                             sealLocked();
                         }
@@ -400,7 +453,7 @@ public final class Store implements AutoCloseable {
             count++;
         }
         return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
-                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles());
+                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles(), readOnly != null);
     }
 
     public Path directory() {
@@ -438,12 +491,21 @@ public final class Store implements AutoCloseable {
         IOException failure = null;
         writeLock.lock();
         try {
-            if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
-                active.force();
-                HintFile.writeFor(active, dir);
-                FileSync.directory(dir);
-            } else {
-                active.force();
+            try {
+                active.cutDirtyTail();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "{0}: could not cut off the part of a failed write ({1}); the"
+                        + " next start cuts it off as a torn tail", active.path(), e.getMessage());
+            }
+            active.force();
+            // A hint is an optimisation: one that cannot be written (a full disk) is a warning,
+            // and opening reads the data file instead. None after a failed fsync: the file's
+            // pages in memory may not be what is on disk; opening checks every record.
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+                hintsPending.add(active);
+            }
+            for (Segment s : List.copyOf(hintsPending)) {
+                writeHint(s);
             }
         } catch (IOException e) {
             failure = e;
@@ -475,14 +537,39 @@ public final class Store implements AutoCloseable {
     /** Seals the active file (fsync; its hint is written in the background) and starts a new one. */
     private void sealLocked() throws IOException {
         Segment sealed = active;
-        sealed.force();
+        sealed.cutDirtyTail();
+        try {
+            sealed.force();
+        } catch (IOException e) {
+            throw fsyncFailedLocked(sealed.path(), e);
+        }
         syncer.counted();
-        int id = allocateIdLocked();
-        Segment next = Segment.create(SegmentNames.dataFile(dir, id), id, RecordFormat.KIND_LOG);
+        if (nextId > SegmentNames.MAX_ID) {
+            throw new IOException("data file ids exhausted in " + dir);
+        }
+        int id = nextId;
+        Path path = SegmentNames.dataFile(dir, id);
+        Segment next;
+        try {
+            next = Segment.create(options.io(), path, id, RecordFormat.KIND_LOG);
+        } catch (IOException e) {
+            if (Files.exists(path)) {
+                nextId = id + 1; // the failed creation could not be undone: never reuse its name
+            }
+            throw e; // the active file stays as it was, and is sealed by a later write
+        }
+        nextId = id + 1;
         segments.put(next.id, next);
         active = next;
-        FileSync.directory(dir);
-        maintenance.execute(() -> writeHint(sealed));
+        try {
+            FileSync.directory(options.io(), dir);
+        } catch (IOException e) {
+            throw fsyncFailedLocked(dir, e);
+        }
+        hintsPending.add(sealed);
+        for (Segment s : List.copyOf(hintsPending)) {
+            maintenance.execute(() -> writeHint(s));
+        }
         maybeScheduleCompactionLocked();
     }
 
@@ -527,6 +614,11 @@ public final class Store implements AutoCloseable {
         return compactor;
     }
 
+    /** Waits until the maintenance work queued so far (hints, compactions) is done: for tests. */
+    void awaitMaintenanceForTest() throws Exception {
+        maintenance.submit(() -> { }).get(60, TimeUnit.SECONDS);
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -551,14 +643,15 @@ public final class Store implements AutoCloseable {
      * one, say) may have made it needless.
      */
     private void maybeScheduleCompactionLocked() {
-        if (closed || compactionQueued.get() || !compactionBackoff.ready() || compactionDue() == null) {
+        if (closed || readOnly != null || compactionQueued.get() || !compactionBackoff.ready()
+                || compactionDue() == null) {
             return;
         }
         if (compactionQueued.compareAndSet(false, true)) {
             maintenance.execute(() -> {
                 compactionQueued.set(false);
                 String due = compactionDue();
-                if (closed || due == null) {
+                if (closed || readOnly != null || due == null) {
                     return;
                 }
                 LOG.log(Level.INFO, "{0}: compacting: {1}", dir, due);
@@ -598,24 +691,39 @@ public final class Store implements AutoCloseable {
         return CompletableFuture.runAsync(() -> { }, maintenance);
     }
 
-    /** Runs on the maintenance thread; close() lets queued ones finish before closing files. */
+    /**
+     * Writes a sealed file's hint, if it is still pending. Runs on the maintenance thread, and in
+     * close() once that has stopped. A failure is a warning: the hint is tried again at the next
+     * seal and at close, and until then opening reads the data file instead.
+     */
     private void writeHint(Segment s) {
-        if (segments.get(s.id) != s) {
-            return; // compacted away meanwhile
+        if (!hintsPending.remove(s) || segments.get(s.id) != s) {
+            return; // compacted away meanwhile, or written already
         }
         try {
-            if (HintFile.writeFor(s, dir)) {
-                FileSync.directory(dir);
+            if (HintFile.writeFor(s, dir, options.io())) {
+                FileSync.directory(options.io(), dir);
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); opening will read the data"
-                    + " file instead", s.path(), e.getMessage());
+            hintsPending.add(s);
+            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); it is tried again at the"
+                    + " next seal or stop; until then, opening reads the data file instead", s.path(),
+                    e.getMessage());
         }
     }
 
     private void ensureOpen() throws StoreClosedException {
         if (closed) {
             throw new StoreClosedException();
+        }
+    }
+
+    /** For writers, under {@link #writeLock}: open, and no fsync has failed. */
+    private void ensureWritable() throws IOException {
+        ensureOpen();
+        ReadOnly r = readOnly;
+        if (r != null) {
+            throw r.exception();
         }
     }
 

@@ -84,7 +84,7 @@ final class StoreLoader {
             Path path = SegmentNames.dataFile(dir, id);
             boolean newest = id == newestLog;
             try {
-                Segment seg = Segment.open(path, id, newest);
+                Segment seg = Segment.open(options.io(), path, id, newest);
                 segments.put(id, seg);
                 // Salvage reads every data file: a hint never vouches for its data file's records.
                 boolean fromHint = !salvage && hintIds.contains(id) && replayHint(seg);
@@ -107,10 +107,11 @@ final class StoreLoader {
         int nextId = dataIds.isEmpty() ? 1 : dataIds.last() + 1;
         Segment active = newestLog < 0 ? null : segments.get(newestLog);
         if (active == null || hintIds.contains(newestLog) || active.size() >= options.maxSegmentBytes()) {
-            active = Segment.create(SegmentNames.dataFile(dir, nextId), nextId, RecordFormat.KIND_LOG);
+            active = Segment.create(options.io(), SegmentNames.dataFile(dir, nextId), nextId,
+                    RecordFormat.KIND_LOG);
             segments.put(active.id, active);
             nextId++;
-            FileSync.directory(dir);
+            FileSync.directory(options.io(), dir);
         }
         needHints.remove(active); // the active file gets its hint when it is sealed
         return new Loaded(keydir, segments, active, maxSeq + 1, nextId, needHints);

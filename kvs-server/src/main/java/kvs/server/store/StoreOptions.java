@@ -13,9 +13,10 @@ import java.time.Duration;
  * @param compactMinBytes ... are at least this many
  * @param sync when writes are fsynced, and so what an acknowledged write survives
  * @param syncInterval for {@link SyncPolicy#INTERVAL}: the longest time between fsyncs
+ * @param io how the store opens the files it writes: {@link StorageIo#real()}, or a test's seam
  */
 public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
-        SyncPolicy sync, Duration syncInterval) {
+        SyncPolicy sync, Duration syncInterval, StorageIo io) {
 
     public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
     public static final long MAX_MAX_SEGMENT_BYTES = 1L << 30;
@@ -43,6 +44,15 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
         if (syncInterval == null || syncInterval.isNegative() || syncInterval.isZero()) {
             throw new IllegalArgumentException("syncInterval must be positive, got " + syncInterval);
         }
+        if (io == null) {
+            throw new IllegalArgumentException("io is null");
+        }
+    }
+
+    /** Options on the real file system. */
+    public StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
+            SyncPolicy sync, Duration syncInterval) {
+        this(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, StorageIo.real());
     }
 
     public static StoreOptions defaults() {
@@ -51,22 +61,27 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
     }
 
     public StoreOptions withMaxSegmentBytes(long bytes) {
-        return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval);
+        return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval, io);
     }
 
     public StoreOptions withCompactRatio(double ratio) {
-        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval);
+        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval, io);
     }
 
     public StoreOptions withCompactMinBytes(long bytes) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval);
+        return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval, io);
     }
 
     public StoreOptions withSync(SyncPolicy policy) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval);
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval, io);
     }
 
     public StoreOptions withSyncInterval(Duration interval) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval);
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval, io);
+    }
+
+    /** The same options with the store's file I/O going through {@code io}: a hook for tests. */
+    public StoreOptions withIo(StorageIo io) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, io);
     }
 }

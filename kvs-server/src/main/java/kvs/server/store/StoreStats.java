@@ -12,9 +12,10 @@ package kvs.server.store;
  * @param fsyncs fsyncs of data files since the store opened
  * @param damagedReads reads that found a record failing its checksum (answered with an error)
  * @param damagedFiles data files compaction leaves out because it found damage in them
+ * @param readOnly whether the store refuses writes because an fsync failed (until reopened)
  */
 public record StoreStats(long keys, int segments, long liveBytes, long totalBytes, long compactions,
-        long lastCompactionMillis, long fsyncs, long damagedReads, int damagedFiles) {
+        long lastCompactionMillis, long fsyncs, long damagedReads, int damagedFiles, boolean readOnly) {
 
     public long deadBytes() {
         return totalBytes - liveBytes;

@@ -2,7 +2,10 @@ package kvs.server.store;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * and the active file; fsyncs that file outside the lock; then completes every waiter at or below
  * that number. Writes that arrive while an fsync runs gather for the next one, so under load one
  * fsync covers many writes. Writes in files sealed meanwhile are durable already: sealing fsyncs.
+ * Futures are completed outside this object's monitor: whatever runs on completion (a reply, a
+ * waiting writer) never holds up the syncer's bookkeeping or a writer registering.
+ *
+ * <h2>A failed fsync</h2>
+ * Cannot be retried: the kernel may have dropped the dirty pages and a second fsync could succeed
+ * without them. So the first failure is final: every waiter, and every write that asks later,
+ * gets a {@link DurabilityUnknownException}, no more fsyncs are done, and the store is told
+ * ({@link Target#fsyncFailed}), which turns read-only.
  */
 final class Syncer {
 
@@ -26,6 +37,9 @@ final class Syncer {
     interface Target {
         /** The last sequence number written and the file it went to, taken together. */
         Snapshot snapshot();
+
+        /** An fsync of {@code file} failed; called once, on the syncer thread. */
+        void fsyncFailed(Path file, IOException cause);
     }
 
     record Snapshot(long lastSeq, Segment active) {
@@ -45,6 +59,8 @@ final class Syncer {
     private long durableSeq;
     /** Guarded by {@code this}. */
     private boolean stopped;
+    /** The failed fsync's error, or null while none failed; guarded by {@code this}. */
+    private IOException failure;
 
     Syncer(SyncPolicy policy, java.time.Duration interval, Target target, String name) {
         this.policy = policy;
@@ -69,6 +85,10 @@ final class Syncer {
         synchronized (this) {
             if (seq <= durableSeq) {
                 return CompletableFuture.completedFuture(null);
+            }
+            if (failure != null) {
+                f.completeExceptionally(new DurabilityUnknownException(failure));
+                return f;
             }
             if (stopped) {
                 f.completeExceptionally(new StoreClosedException());
@@ -114,36 +134,58 @@ final class Syncer {
     private void syncOnce() {
         Snapshot s = target.snapshot();
         synchronized (this) {
-            if (s.lastSeq() <= durableSeq && waiters.isEmpty()) {
-                return; // nothing written since the last fsync
+            if (failure != null || (s.lastSeq() <= durableSeq && waiters.isEmpty())) {
+                return; // nothing written since the last fsync, or no fsync is to be trusted
             }
         }
-        IOException failure = null;
+        IOException failed = null;
         try {
             s.active().force();
             fsyncs.incrementAndGet();
         } catch (java.nio.channels.ClosedChannelException e) {
             if (!s.active().retired()) {
-                failure = e; // closed under us (an interrupted reader): not durable
-                LOG.log(Level.ERROR, "fsync of " + s.active().path() + " failed: the file is closed", e);
+                failed = e; // closed under us (an interrupted reader): not durable
             }
             // Otherwise sealed (which fsyncs), compacted and retired since the snapshot: durable.
         } catch (IOException e) {
-            failure = e;
-            LOG.log(Level.ERROR, "fsync of " + s.active().path() + " failed", e);
+            failed = e;
         }
+        if (failed != null) {
+            LOG.log(Level.ERROR, "fsync of " + s.active().path() + " failed", failed);
+            target.fsyncFailed(s.active().path(), failed);
+            failWaiters(failed);
+            return;
+        }
+        List<CompletableFuture<Void>> durable = new ArrayList<>();
+        synchronized (this) {
+            if (failure != null) {
+                return; // an fsync failed elsewhere meanwhile (sealing): its waiters are failed
+            }
+            durableSeq = Math.max(durableSeq, s.lastSeq());
+            while (!waiters.isEmpty() && waiters.peek().seq() <= durableSeq) {
+                durable.add(waiters.poll().done());
+            }
+        }
+        for (CompletableFuture<Void> f : durable) {
+            f.complete(null);
+        }
+    }
+
+    /**
+     * An fsync failed (here or in sealing): fails every waiter, and every later one, with a
+     * {@link DurabilityUnknownException}; no fsync is done any more.
+     */
+    void failWaiters(IOException cause) {
+        List<Waiter> failed;
         synchronized (this) {
             if (failure == null) {
-                durableSeq = Math.max(durableSeq, s.lastSeq());
+                failure = cause;
             }
-            while (!waiters.isEmpty() && (failure != null || waiters.peek().seq() <= durableSeq)) {
-                Waiter w = waiters.poll();
-                if (failure == null) {
-                    w.done().complete(null);
-                } else {
-                    w.done().completeExceptionally(new DurabilityUnknownException(failure));
-                }
-            }
+            failed = new ArrayList<>(waiters);
+            waiters.clear();
+        }
+        for (Waiter w : failed) {
+            w.done().completeExceptionally(new DurabilityUnknownException(cause));
         }
     }
 
