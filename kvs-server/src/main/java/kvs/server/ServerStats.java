@@ -23,8 +23,12 @@ final class ServerStats {
     final LongAdder bytesOut = new LongAdder();
     private final Map<Request.CommandCase, LongAdder> requests = new EnumMap<>(Request.CommandCase.class);
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
+    private final MemoryBudget pendingRequests;
+    private final MemoryBudget unsentResponses;
 
-    ServerStats() {
+    ServerStats(MemoryBudget pendingRequests, MemoryBudget unsentResponses) {
+        this.pendingRequests = pendingRequests;
+        this.unsentResponses = unsentResponses;
         for (Request.CommandCase c : Request.CommandCase.values()) {
             requests.put(c, new LongAdder());
         }
@@ -55,6 +59,8 @@ final class ServerStats {
         m.put("connections_refused", connectionsRefused.sum());
         m.put("bytes_in", bytesIn.sum());
         m.put("bytes_out", bytesOut.sum());
+        m.put("pending_request_bytes", pendingRequests.used());
+        m.put("unsent_response_bytes", unsentResponses.used());
         for (Map.Entry<Request.CommandCase, LongAdder> e : requests.entrySet()) {
             String name = e.getKey() == Request.CommandCase.COMMAND_NOT_SET ? "none"
                     : e.getKey().name().toLowerCase(Locale.ROOT);

@@ -1,6 +1,7 @@
 package kvs.common.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -143,6 +144,23 @@ class FrameDecoderTest {
         assertNull(ch.readInbound());
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'k'}));
         assertFrame(ch, "ok");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void pendingFrameBytes_isTheUnfinishedFramesWholeSize() {
+        FrameDecoder decoder = new FrameDecoder(1000);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xAC}));
+        assertEquals(0, decoder.pendingFrameBytes(), "a prefix not yet whole");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x02, 1, 2}));
+        assertEquals(302, decoder.pendingFrameBytes(), "prefix 2 + body 300");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[298]), Unpooled.wrappedBuffer(new byte[] {3, 'a'}));
+        assertEquals(4, decoder.pendingFrameBytes(), "the first is whole, the next begun");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'b', 'c'}));
+        assertEquals(0, decoder.pendingFrameBytes());
+        ((ByteBuf) ch.readInbound()).release();
+        assertFrame(ch, "abc");
         assertFalse(ch.finish());
     }
 
