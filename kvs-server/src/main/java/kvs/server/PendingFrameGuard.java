@@ -2,6 +2,7 @@ package kvs.server;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.util.ReferenceCountUtil;
 import kvs.common.codec.FrameDecoder;
 
 /**
@@ -41,7 +42,7 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
     private long reserved;
     /** The size of an unfinished frame waiting for room, or 0. */
     private long waiting;
-    /** Whether the connection's frame was refused: nothing more is read. */
+    /** Whether the connection's frame was refused: what follows is dropped. */
     private boolean refused;
 
     PendingFrameGuard(MemoryBudget budget, FrameDecoder decoder) {
@@ -56,6 +57,10 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (refused) {
+            ReferenceCountUtil.release(msg); // the rest of a refused frame: dropped, never held
+            return;
+        }
         ctx.fireChannelRead(msg); // the decoder takes what is whole, and keeps the rest
         long pending = decoder.pendingFrameBytes();
         if (pending == reserved) {
@@ -101,7 +106,7 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
      */
     @Override
     public void read(ChannelHandlerContext ctx) throws Exception {
-        if (waiting == 0 && !refused) {
+        if (waiting == 0) {
             ctx.read();
         }
     }

@@ -1,7 +1,7 @@
 package kvs.server;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import kvs.proto.Error;
 import kvs.proto.ErrorCode;
 import kvs.proto.Request;
@@ -56,6 +57,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
     /** Requests queued, at most, before the connection stops being read. */
     static final int MAX_QUEUED = 1024;
+    /** How long the bytes that follow an undecodable request are read and dropped. */
+    static final long REFUSING_MILLIS = 1000;
     /** Bytes of requests queued, at most, before the connection stops being read. */
     static final long MAX_QUEUED_BYTES = MAX_BATCH_BYTES;
     /**
@@ -81,6 +84,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private boolean waitingToAnswer;
     /** An error for bytes that could not be decoded, sent after earlier requests' responses. */
     private Error decodeFailure;
+    /**
+     * Set once the error for undecodable bytes is on its way: what still arrives is read and
+     * dropped, for a moment, so that the client's unread bytes do not turn the close into a reset
+     * that would hide the error from it.
+     */
+    private boolean refusing;
     /** Bytes left to send at the last idle timeout; see {@link #sendingProgressed}. */
     private long unsentAtLastIdle;
 
@@ -99,7 +108,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Request request) {
-        if (decodeFailure != null || closing.getAsBoolean()) {
+        if (decodeFailure != null || refusing || closing.getAsBoolean()) {
             // After bytes that were not a request, nothing more is applied; once the server has
             // answered what it read before shutting down, what arrives is read and dropped, so
             // that closing does not reset the connection under the client's last responses.
@@ -122,7 +131,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
      * server's memory.
      */
     private void updateReading(ChannelHandlerContext ctx) {
-        boolean read = decodeFailure == null && (closing.getAsBoolean()
+        boolean read = refusing || decodeFailure == null && (closing.getAsBoolean()
                 || !draining.getAsBoolean() && ctx.channel().isWritable() && queue.size() < MAX_QUEUED
                         && queuedBytes < MAX_QUEUED_BYTES && !inbound.waitingForRoom());
         if (ctx.channel().config().isAutoRead() != read) {
@@ -179,8 +188,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             running = false;
             if (queue.isEmpty() && decodeFailure != null) {
                 stats.error(decodeFailure.getCode());
+                refusing = true;
                 ctx.writeAndFlush(ResponseEncoder.encode(ctx.alloc(), StoreCommands.error(0, decodeFailure)))
-                        .addListener(ChannelFutureListener.CLOSE);
+                        .addListener(f -> closeAfterError(ctx));
                 decodeFailure = null;
             }
             return;
@@ -393,6 +403,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
     }
 
+    /**
+     * Half-closes the connection (the client reads the error, then end of stream) and drops what
+     * it still sends, for at most {@link #REFUSING_MILLIS}, then closes it.
+     */
+    private void closeAfterError(ChannelHandlerContext ctx) {
+        if (!(ctx.channel() instanceof DuplexChannel d) || !ctx.channel().isActive()) {
+            ctx.close();
+            return;
+        }
+        d.shutdownOutput().addListener(f -> {
+            updateReading(ctx);
+            ctx.executor().schedule(() -> ctx.close(), REFUSING_MILLIS, TimeUnit.MILLISECONDS);
+        });
+    }
+
     /** The connection is gone: its queued requests will never be answered. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
@@ -410,6 +435,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof DecoderException) {
+            if (refusing || decodeFailure != null) {
+                return; // one error per connection: the first
+            }
             decodeFailure = ErrorMapper.decodeFailure(cause);
             LOG.log(Level.DEBUG, "closing {0}: {1}", ctx.channel().remoteAddress(),
                     decodeFailure.getMessage());
