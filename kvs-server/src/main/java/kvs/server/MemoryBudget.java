@@ -13,7 +13,8 @@ import java.util.List;
  * (reading, or answering). A {@link #release} calls, on the releasing thread, the callbacks that
  * the room now free can satisfy, first come first served (and the first always, once nothing is
  * held); each is called once, and must only hand off to its own event loop and try again there,
- * registering again if the room is gone by then. Waking only those that fit, not all, keeps a
+ * registering again if the room is gone by then, or {@link #poke} the next in line if its
+ * connection is gone. Waking only those that fit, not all, keeps a
  * release from setting thousands of waiting connections to work for room that one can use.
  *
  * <p>Thread-safe: event loops and store threads reserve and release concurrently.
@@ -89,12 +90,23 @@ final class MemoryBudget {
     }
 
     void release(long bytes) {
-        if (bytes == 0) {
-            return;
+        if (bytes != 0) {
+            wake(bytes);
         }
+    }
+
+    /**
+     * Wakes the waiters that fit, as a release does: called by a woken waiter that did not take
+     * its room after all (its connection closed), so that the room goes to the next in line.
+     */
+    void poke() {
+        wake(0);
+    }
+
+    private void wake(long released) {
         List<Runnable> wake = new ArrayList<>();
         synchronized (this) {
-            used -= bytes;
+            used -= released;
             if (used < 0) {
                 throw new IllegalStateException(name + ": released more than was held");
             }
@@ -107,7 +119,11 @@ final class MemoryBudget {
             }
         }
         for (Runnable r : wake) {
-            r.run();
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // its event loop is shut down: the connection is gone with it
+            }
         }
     }
 

@@ -92,6 +92,7 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
 
     private void retry(ChannelHandlerContext ctx) {
         if (waiting == 0 || !ctx.channel().isActive()) {
+            budget.poke(); // the room this was woken for goes to the next in line
             return;
         }
         reserveOrPause(ctx);

