@@ -180,8 +180,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     /**
      * Sends up to {@link #MAX_BATCH} queued requests to a store executor; with none queued, or
-     * while the connection's outbound buffer is full, or no room is left for unsent responses
-     * server-wide, goes idle.
+     * while the connection's outbound buffer is full, or while its next value waits for room
+     * among the unsent responses server-wide, goes idle.
      */
     private void dispatch(ChannelHandlerContext ctx) {
         if (queue.isEmpty() || !ctx.channel().isWritable() || waitingToAnswer) {
