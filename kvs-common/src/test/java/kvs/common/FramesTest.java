@@ -58,6 +58,31 @@ class FramesTest {
     }
 
     @Test
+    void read_frameOfExactlyTheLimit_isAccepted() throws IOException {
+        byte[] frame = new byte[302];
+        frame[0] = (byte) 0xAC; // 300
+        frame[1] = 0x02;
+        frame[301] = 9;
+        byte[] body = Frames.read(new ByteArrayInputStream(frame), 300);
+        assertArrayEquals(Arrays.copyOfRange(frame, 2, 302), body);
+    }
+
+    @Test
+    void read_frameOneByteOverTheLimit_isRefused() {
+        byte[] frame = new byte[302];
+        frame[0] = (byte) 0xAC; // 300
+        frame[1] = 0x02;
+        Frames.FrameException e = assertThrows(Frames.FrameException.class,
+                () -> Frames.read(new ByteArrayInputStream(frame), 299));
+        assertTrue(e.getMessage().contains("frame of 300 bytes is over the limit of 299"), e.getMessage());
+    }
+
+    @Test
+    void read_emptyFrameWithLimitZero_isAccepted() throws IOException {
+        assertArrayEquals(new byte[0], Frames.read(new ByteArrayInputStream(new byte[] {0}), 0));
+    }
+
+    @Test
     void read_prefixOverFiveBytes_isMalformed() {
         byte[] frame = {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01};
         assertThrows(Frames.FrameException.class, () -> Frames.read(new ByteArrayInputStream(frame), 10));

@@ -40,6 +40,9 @@ final class ErrorMapper {
         if (t instanceof IOException) {
             return error(ErrorCode.STORAGE, "storage error, nothing was applied: " + t.getMessage());
         }
+        if (t instanceof OutOfMemoryError) {
+            return outOfMemory();
+        }
         if (t instanceof IllegalArgumentException) {
             return error(ErrorCode.BAD_REQUEST, t.getMessage());
         }
@@ -64,6 +67,9 @@ final class ErrorMapper {
      * after it, since the stream's framing can no longer be trusted.
      */
     static Error decodeFailure(Throwable t) {
+        if (t instanceof FrameOverBudgetException) {
+            return error(ErrorCode.RESOURCE_EXHAUSTED, t.getMessage());
+        }
         if (t instanceof TooLongFrameException) {
             return error(ErrorCode.TOO_LARGE, t.getMessage());
         }
@@ -75,6 +81,12 @@ final class ErrorMapper {
             return error(ErrorCode.BAD_REQUEST, "malformed request message: " + cause.getMessage());
         }
         return error(ErrorCode.BAD_REQUEST, "undecodable request: " + cause);
+    }
+
+    /** The error for a request whose response the server had not the memory to build or send. */
+    static Error outOfMemory() {
+        return error(ErrorCode.RESOURCE_EXHAUSTED, "the server ran out of memory answering this"
+                + " request; retry later, or ask for smaller values");
     }
 
     static Error error(ErrorCode code, String message) {

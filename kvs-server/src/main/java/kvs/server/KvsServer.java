@@ -61,7 +61,7 @@ public final class KvsServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService storeExecutor;
     private final InFlight inFlight = new InFlight();
-    private final ServerStats stats = new ServerStats();
+    private final ServerStats stats;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Channel serverChannel;
@@ -83,6 +83,11 @@ public final class KvsServer implements AutoCloseable {
         acceptor = new MultiThreadIoEventLoopGroup(1, io);
         workers = new MultiThreadIoEventLoopGroup(cores, io);
         storeExecutor = Executors.newFixedThreadPool(Math.max(4, 2 * cores), storeThreads());
+        MemoryBudget pendingRequests = new MemoryBudget("--max-pending-bytes (requests)",
+                config.maxPendingBytes());
+        MemoryBudget unsentResponses = new MemoryBudget("--max-pending-bytes (responses)",
+                config.maxPendingBytes());
+        stats = new ServerStats(pendingRequests, unsentResponses);
         StoreCommands commands = new StoreCommands(store, config, () -> closing, stats);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
@@ -92,7 +97,7 @@ public final class KvsServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
                 .childHandler(new ServerInitializer(config, commands, storeExecutor, inFlight, channels,
-                        stats, () -> draining, () -> closing));
+                        stats, () -> draining, () -> closing, pendingRequests, unsentResponses));
         ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
             shutdownThreads();

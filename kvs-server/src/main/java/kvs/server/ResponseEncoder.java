@@ -22,22 +22,28 @@ final class ResponseEncoder {
     private ResponseEncoder() {
     }
 
+    /** The framed responses; if that fails (out of memory, say), nothing stays allocated. */
     static List<ByteBuf> encode(ByteBufAllocator alloc, List<Response> responses) {
         List<ByteBuf> out = new ArrayList<>(1);
-        int from = 0;
-        while (from < responses.size()) {
-            int to = from;
-            int bytes = 0;
-            while (to < responses.size()) {
-                int size = framed(responses.get(to));
-                if (to > from && bytes + size > CHUNK_BYTES) {
-                    break;
+        try {
+            int from = 0;
+            while (from < responses.size()) {
+                int to = from;
+                int bytes = 0;
+                while (to < responses.size()) {
+                    int size = framed(responses.get(to));
+                    if (to > from && bytes + size > CHUNK_BYTES) {
+                        break;
+                    }
+                    bytes += size;
+                    to++;
                 }
-                bytes += size;
-                to++;
+                out.add(write(alloc, responses.subList(from, to), bytes));
+                from = to;
             }
-            out.add(write(alloc, responses.subList(from, to), bytes));
-            from = to;
+        } catch (Throwable t) {
+            out.forEach(ByteBuf::release);
+            throw t;
         }
         return out;
     }
@@ -64,6 +70,9 @@ final class ResponseEncoder {
         } catch (IOException e) {
             buf.release();
             throw new UncheckedIOException("encoding into a buffer of the exact size failed", e);
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
         }
         buf.writerIndex(bytes);
         return buf;

@@ -20,15 +20,18 @@ import kvs.server.store.StoreOptions;
  * @param idleTimeout a connection that sends nothing (or stops mid-frame) for this long, while
  *     no answer is due to it, is closed
  * @param maxConnections connections beyond this many are refused with {@code UNAVAILABLE}
+ * @param maxPendingBytes server-wide, the most bytes held in requests still being received, and
+ *     (apart) in responses not yet sent
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
         Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
-        int maxConnections) {
+        int maxConnections, long maxPendingBytes) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(300);
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    public static final long DEFAULT_MAX_PENDING_BYTES = 256L * 1024 * 1024;
 
     public ServerConfig {
         if (maxKeyBytes < 1 || maxKeyBytes > Limits.MAX_KEY_BYTES) {
@@ -44,13 +47,16 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
         if (maxConnections < 1) {
             throw new IllegalArgumentException("the connection limit must be at least 1");
         }
+        if (maxPendingBytes < 1) {
+            throw new IllegalArgumentException("the pending bytes limit must be at least 1 byte");
+        }
     }
 
     /** Defaults everywhere but the address and the directory. */
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
                 DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_MAX_CONNECTIONS);
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES);
     }
 
     public int maxFrameBytes() {
@@ -59,26 +65,31 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
 
     public ServerConfig withMaxValueBytes(int bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections);
+                idleTimeout, maxConnections, maxPendingBytes);
     }
 
     public ServerConfig withStore(StoreOptions options) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
-                idleTimeout, maxConnections);
+                idleTimeout, maxConnections, maxPendingBytes);
     }
 
     public ServerConfig withMaxKeyBytes(int bytes) {
         return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections);
+                idleTimeout, maxConnections, maxPendingBytes);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                timeout, maxConnections);
+                timeout, maxConnections, maxPendingBytes);
     }
 
     public ServerConfig withMaxConnections(int n) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, n);
+                idleTimeout, n, maxPendingBytes);
+    }
+
+    public ServerConfig withMaxPendingBytes(long bytes) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections, bytes);
     }
 }

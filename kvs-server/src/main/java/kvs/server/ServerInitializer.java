@@ -17,10 +17,13 @@ import kvs.proto.Request;
  * ({@link ResponseEncoder}), a batch at a time.
  *
  * <pre>
- *  bytes in  → ConnectionGate → IdleStateHandler → FrameDecoder → ProtobufDecoder(Request) ─┐
- *                                                          RequestHandler ⇄ StoreCommands ←──┘
- *  bytes out ← ConnectionGate ←──── framed responses ────── (event loop)   (store executor)
+ *  bytes in  → ConnectionGate → IdleStateHandler → PendingFrameGuard → FrameDecoder → ProtobufDecoder(Request) ─┐
+ *                                                                       RequestHandler ⇄ StoreCommands ←──┘
+ *  bytes out ← ConnectionGate ←──── framed responses ────────────────── (event loop)   (store executor)
  * </pre>
+ *
+ * <p>The idle timeout counts reads; {@link RequestHandler} spares a connection whose peer is
+ * still taking its unsent responses, however slowly.
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -37,10 +40,15 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final long idleNanos;
     private final java.util.function.BooleanSupplier draining;
     private final java.util.function.BooleanSupplier closing;
+    private final MemoryBudget pendingRequests;
+    private final MemoryBudget unsentResponses;
 
     ServerInitializer(ServerConfig config, StoreCommands commands, Executor storeExecutor,
             InFlight inFlight, ChannelGroup channels, ServerStats stats,
-            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing) {
+            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
+            MemoryBudget pendingRequests, MemoryBudget unsentResponses) {
+        this.pendingRequests = pendingRequests;
+        this.unsentResponses = unsentResponses;
         this.draining = draining;
         this.closing = closing;
         this.maxFrameBytes = config.maxFrameBytes();
@@ -59,9 +67,12 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("gate", gate);
         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
-        p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
+        FrameDecoder frames = new FrameDecoder(maxFrameBytes);
+        PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, frames);
+        p.addLast("pendingFrameGuard", guard);
+        p.addLast("frameDecoder", frames);
         p.addLast("requestDecoder", REQUEST_DECODER);
         p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
-                closing));
+                closing, guard, unsentResponses));
     }
 }

@@ -121,6 +121,14 @@ public final class ServerMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    @Option(names = "--max-pending-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "256MiB",
+            description = "Memory, server-wide, for requests still being received: a connection"
+                    + " whose request does not fit waits (is not read) until others finish; one larger"
+                    + " than this gets RESOURCE_EXHAUSTED. As much again bounds responses not yet sent."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long maxPendingBytes;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
             description = "On shutdown, how long to wait for requests already received."
@@ -262,8 +270,12 @@ public final class ServerMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--max-connections must be at least 1, got "
                     + maxConnections);
         }
+        if (maxPendingBytes < 1) {
+            throw new CommandLine.ParameterException(cmd, "--max-pending-bytes must be at least 1,"
+                    + " e.g. 256MiB");
+        }
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
-                        syncInterval), salvage, idleTimeout, maxConnections);
+                        syncInterval), salvage, idleTimeout, maxConnections, maxPendingBytes);
     }
 }

@@ -26,8 +26,18 @@ final class ServerStats {
     final LongAdder bytesOut = new LongAdder();
     private final Map<Request.CommandCase, LongAdder> requests = new EnumMap<>(Request.CommandCase.class);
     private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
+    private final MemoryBudget pendingRequests;
+    private final MemoryBudget unsentResponses;
 
+    /** Without budgets of its own (tests): they read 0. */
     ServerStats() {
+        this(new MemoryBudget("pending requests", Long.MAX_VALUE),
+                new MemoryBudget("unsent responses", Long.MAX_VALUE));
+    }
+
+    ServerStats(MemoryBudget pendingRequests, MemoryBudget unsentResponses) {
+        this.pendingRequests = pendingRequests;
+        this.unsentResponses = unsentResponses;
         for (Request.CommandCase c : Request.CommandCase.values()) {
             requests.put(c, new LongAdder());
         }
@@ -58,6 +68,8 @@ final class ServerStats {
         m.put("connections_refused", connectionsRefused.sum());
         m.put("bytes_in", bytesIn.sum());
         m.put("bytes_out", bytesOut.sum());
+        m.put("pending_request_bytes", pendingRequests.used());
+        m.put("unsent_response_bytes", unsentResponses.used());
         for (Map.Entry<Request.CommandCase, LongAdder> e : requests.entrySet()) {
             String name = e.getKey() == Request.CommandCase.COMMAND_NOT_SET ? "none"
                     : e.getKey().name().toLowerCase(Locale.ROOT);

@@ -43,9 +43,14 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Path dir, String... extraArgs) throws IOException {
+        return startWithHeap("256m", dir, extraArgs);
+    }
+
+    /** With a heap (and so direct memory) of {@code heap}, e.g. "64m". */
+    static ServerProcess startWithHeap(String heap, Path dir, String... extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "-Xmx" + heap,
                 ServerMain.class.getName(), "--addr", "127.0.0.1:0", "--dir", dir.toString()));
         cmd.addAll(List.of(extraArgs));
         return new ServerProcess(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import kvs.common.Frames;
 import kvs.common.HostPort;
+import kvs.common.codec.FrameDecoder;
 import kvs.proto.Get;
 import kvs.proto.Request;
 import kvs.proto.Response;
@@ -46,7 +47,9 @@ class StatsWhileStoreThreadsBusyTest {
         StoreCommands commands = new StoreCommands(store, ServerConfig.of(new HostPort("127.0.0.1", 0), dir),
                 () -> false, stats);
         channel = new EmbeddedChannel(new RequestHandler(commands, busyStoreThreads, new InFlight(), stats,
-                () -> false, () -> false));
+                () -> false, () -> false,
+                new PendingFrameGuard(new MemoryBudget("pending", 1 << 20), new FrameDecoder(1 << 20)),
+                new MemoryBudget("unsent", 1 << 20)));
     }
 
     @AfterEach

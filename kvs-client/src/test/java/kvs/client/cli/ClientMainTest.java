@@ -147,6 +147,18 @@ class ClientMainTest {
     }
 
     @Test
+    void set_largerThanTheServersPendingBudget_printsResourceExhausted_exit1() throws IOException {
+        server.close();
+        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("data"))
+                .withMaxPendingBytes(64 * 1024));
+        addr = "127.0.0.1:" + server.localAddress().getPort();
+        // The whole request is sent before the answer is read: the server must not reset the
+        // connection under it, or the client would print "connection reset" instead.
+        assertEquals(1, run(new byte[512 * 1024], "set", "k", "--value-file", "-", "--addr", addr));
+        assertTrue(err().contains("(RESOURCE_EXHAUSTED)") && err().contains("--max-pending-bytes"), err());
+    }
+
+    @Test
     void bench_errorsAreCountedAndShown_exit1() {
         // Values over the server's limit: every set is refused.
         assertEquals(1, client("bench", "--clients", "2", "--requests", "50", "--value-size",

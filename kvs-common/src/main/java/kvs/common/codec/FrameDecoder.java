@@ -1,6 +1,8 @@
 package kvs.common.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
@@ -24,17 +26,45 @@ import kvs.common.Frames;
  * bytes with a {@link CorruptedFrameException}; nothing of such a frame is buffered. After either,
  * the decoder drops everything else it receives: the stream has lost its framing, and the
  * connection is to be closed.
+ *
+ * <p>{@link #pendingFrameBytes} tells what a frame not yet whole will hold once it is, so that a
+ * server can bound the memory held in unfinished frames across its connections. A large frame
+ * that arrives over several reads is gathered in one heap buffer of its exact size, grown once:
+ * not in a pooled buffer doubled again and again, whose memory the pool would keep.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
 
     private final int maxFrameBytes;
     private boolean failed;
+    /** See {@link #pendingFrameBytes}. */
+    private long pendingFrameBytes;
 
     public FrameDecoder(int maxFrameBytes) {
         if (maxFrameBytes < 0) {
             throw new IllegalArgumentException("maxFrameBytes: " + maxFrameBytes);
         }
         this.maxFrameBytes = maxFrameBytes;
+        setCumulator(this::cumulate);
+    }
+
+    /** Frames above this many bytes are gathered in a buffer of their own size. */
+    static final int LARGE_FRAME_BYTES = 64 * 1024;
+
+    private ByteBuf cumulate(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+        if (pendingFrameBytes <= LARGE_FRAME_BYTES || cumulation.writableBytes() >= in.readableBytes()
+                || !cumulation.isReadable()) {
+            return MERGE_CUMULATOR.cumulate(alloc, cumulation, in);
+        }
+        try {
+            long needed = (long) cumulation.readableBytes() + in.readableBytes();
+            ByteBuf whole = Unpooled.buffer((int) Math.min(Math.max(needed, pendingFrameBytes),
+                    Integer.MAX_VALUE - 8));
+            whole.writeBytes(cumulation).writeBytes(in);
+            cumulation.release();
+            return whole;
+        } finally {
+            in.release();
+        }
     }
 
     @Override
@@ -43,6 +73,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
+        pendingFrameBytes = 0;
         while (in.isReadable()) {
             int start = in.readerIndex();
             long length = readVarint32(in);
@@ -56,11 +87,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                         + " bytes is over the limit of " + maxFrameBytes + " bytes");
             }
             if (in.readableBytes() < length) {
+                pendingFrameBytes = in.readerIndex() - start + length;
                 in.readerIndex(start);
                 return;
             }
             out.add(in.readRetainedSlice((int) length));
         }
+    }
+
+    /**
+     * The size, length prefix included, of the frame whose prefix has arrived but not all of its
+     * bytes yet: what this decoder's buffer will hold for it. 0 if there is none (a prefix not yet
+     * whole counts as none). Read it on the channel's event loop, after a read.
+     */
+    public long pendingFrameBytes() {
+        return pendingFrameBytes;
     }
 
     private static final long INCOMPLETE = -1;
@@ -84,6 +125,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
 
     private void fail(ByteBuf in) {
         failed = true;
+        pendingFrameBytes = 0;
         in.skipBytes(in.readableBytes());
     }
 }

@@ -1,6 +1,7 @@
 package kvs.common.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,6 +79,88 @@ class FrameDecoderTest {
         ByteBuf in = Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80,
             (byte) 0x80, (byte) 0x80, 1});
         assertThrows(CorruptedFrameException.class, () -> ch.writeInbound(in));
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_frameOfExactlyTheLimit_isAccepted() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(300));
+        byte[] body = new byte[300];
+        body[299] = 9;
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xAC, 0x02}), Unpooled.wrappedBuffer(body));
+        ByteBuf frame = ch.readInbound();
+        assertArrayEquals(body, ByteBufUtil.getBytes(frame));
+        frame.release();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_frameOneByteOverTheLimit_isRefused() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(299));
+        ByteBuf in = Unpooled.wrappedBuffer(new byte[] {(byte) 0xAC, 0x02});
+        TooLongFrameException e = assertThrows(TooLongFrameException.class, () -> ch.writeInbound(in));
+        assertTrue(e.getMessage().contains("frame of 300 bytes is over the limit of 299"), e.getMessage());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_emptyFrameWithLimitZero_isAccepted_oneByteIsNot() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(0));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0}));
+        assertFrame(ch, "");
+        assertThrows(TooLongFrameException.class, () -> ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 'x'})));
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_threeFramesInFragmentsOfEverySize_emitsEachWhole() {
+        // frames "abc", "" and 200 bytes (two-byte prefix C8 01), cut into pieces of 1 to 7 bytes
+        byte[] big = new byte[200];
+        java.util.Arrays.fill(big, (byte) 'z');
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        stream.writeBytes(new byte[] {3, 'a', 'b', 'c', 0, (byte) 0xC8, 0x01});
+        stream.writeBytes(big);
+        byte[] bytes = stream.toByteArray();
+        for (int piece = 1; piece <= 7; piece++) {
+            EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(200));
+            for (int at = 0; at < bytes.length; at += piece) {
+                ch.writeInbound(Unpooled.wrappedBuffer(bytes, at, Math.min(piece, bytes.length - at)));
+            }
+            assertFrame(ch, "abc");
+            assertFrame(ch, "");
+            assertFrame(ch, new String(big, java.nio.charset.StandardCharsets.US_ASCII));
+            assertNull(ch.readInbound(), "pieces of " + piece);
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void decode_prefixAndPartOfBodyThenRest_emitsNothingUntilWhole() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {5, 'h', 'e'}));
+        assertNull(ch.readInbound());
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'l', 'l', 'o', 2, 'o'}));
+        assertFrame(ch, "hello");
+        assertNull(ch.readInbound());
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'k'}));
+        assertFrame(ch, "ok");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void pendingFrameBytes_isTheUnfinishedFramesWholeSize() {
+        FrameDecoder decoder = new FrameDecoder(1000);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0xAC}));
+        assertEquals(0, decoder.pendingFrameBytes(), "a prefix not yet whole");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x02, 1, 2}));
+        assertEquals(302, decoder.pendingFrameBytes(), "prefix 2 + body 300");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[298]), Unpooled.wrappedBuffer(new byte[] {3, 'a'}));
+        assertEquals(4, decoder.pendingFrameBytes(), "the first is whole, the next begun");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'b', 'c'}));
+        assertEquals(0, decoder.pendingFrameBytes());
+        ((ByteBuf) ch.readInbound()).release();
+        assertFrame(ch, "abc");
         assertFalse(ch.finish());
     }
 
