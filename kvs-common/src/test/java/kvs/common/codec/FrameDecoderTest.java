@@ -164,6 +164,58 @@ class FrameDecoderTest {
         assertFalse(ch.finish());
     }
 
+    @Test
+    void pendingFrameBytes_ofAFrameBegunAfterAWholeOneInTheSameRead() {
+        FrameDecoder decoder = new FrameDecoder(1000);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 'x', 3, 'a'}));
+        assertEquals(4, decoder.pendingFrameBytes(), "prefix 1 + body 3, whatever came before it");
+        assertFrame(ch, "x");
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {'b', 'c'}));
+        assertFrame(ch, "abc");
+        assertFalse(ch.finish());
+    }
+
+    /**
+     * A frame over {@link FrameDecoder#LARGE_FRAME_BYTES} arriving in pieces is gathered in one
+     * buffer of exactly the bytes it needs (the frame, and what came with its last piece), not in
+     * a buffer doubled again and again: a large request costs its size, not up to twice that.
+     */
+    @Test
+    void decode_largeFrameInPieces_isGatheredInABufferOfExactlyTheBytesItNeeds() {
+        int body = 100_000;
+        byte[] prefix = {(byte) 0xA0, (byte) 0x8D, 0x06}; // 100,000 as a varint
+        byte[] frame = new byte[body];
+        new java.util.Random(1).nextBytes(frame);
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1 << 20));
+        ch.writeInbound(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(prefix),
+                Unpooled.wrappedBuffer(frame, 0, 50_000)).copy());
+        assertNull(ch.readInbound());
+        ch.writeInbound(Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(frame, 50_000, body - 50_000),
+                Unpooled.wrappedBuffer(new byte[] {1, 'z'})).copy());
+        ByteBuf whole = ch.readInbound();
+        try {
+            assertArrayEquals(frame, ByteBufUtil.getBytes(whole));
+            assertEquals(prefix.length + body + 2, whole.unwrap().capacity(),
+                    "gathered in a buffer of the frame's size plus the 2 bytes that came after it");
+        } finally {
+            whole.release();
+        }
+        assertFrame(ch, "z");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decode_afterAMalformedPrefix_nothingMoreIsDecoded() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100));
+        ByteBuf in = Unpooled.wrappedBuffer(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80,
+            (byte) 0x80, (byte) 0x80, 1, 'a'});
+        assertThrows(CorruptedFrameException.class, () -> ch.writeInbound(in));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 'b'}));
+        assertNull(ch.readInbound(), "the stream lost its framing: no byte of it is a frame any more");
+        assertFalse(ch.finish());
+    }
+
     private static void assertFrame(EmbeddedChannel ch, String expected) {
         ByteBuf frame = ch.readInbound();
         try {
