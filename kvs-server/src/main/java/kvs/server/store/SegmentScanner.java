@@ -37,7 +37,10 @@ final class SegmentScanner {
     private final FileChannel channel;
     private final long end;
     private final CRC32C crc = new CRC32C();
-    /** The size the last checked record's header declares, or -1 if its header is not sane. */
+    /**
+     * The size the last checked record's header declares (at least a header and a key byte), or
+     * -1 if its header is not sane.
+     */
     private long declaredSize;
     private ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
     /** File offset of {@code buf}'s first byte. */
@@ -114,32 +117,30 @@ final class SegmentScanner {
         return null;
     }
 
-    /**
-     * Whether the bad record just checked at {@code pos} is the end of what was written. A record
-     * whose sane header runs past the end of the file is the last write, cut short. One whose
-     * header is sane but whose checksum fails is judged by what follows its end (never by its own
-     * bytes, which may hold anything, records included): a good record anywhere after it means
-     * damage mid-file. A record with an insane header is judged by the bytes after its start.
-     */
+    /** Whether the bad record just checked at {@code pos} is the end of what was written. */
     private boolean isTail(long pos) throws IOException {
-        long size = declaredSize;
-        if (size < 0) {
-            return nextGoodRecord(pos) < 0;
-        }
-        if (pos + size >= end) {
-            return true;
-        }
-        return nextGoodRecord(pos + size - 1) < 0;
+        return resumeAfter(pos) == end;
     }
 
-    /** The offset of the first good record after {@code pos}, or -1. */
+    /**
+     * Where reading resumes after the bad record just checked at {@code pos}: the first good record
+     * after it, or {@link #end}. A record whose header is sane but whose checksum fails, or whose
+     * declared end lies past the end of the file (the last write, cut short), is judged by what
+     * follows its declared end, never by its own bytes, which may hold anything, records included.
+     * A record with an insane header is judged by the bytes after its start.
+     */
+    private long resumeAfter(long pos) throws IOException {
+        return nextGoodRecord(declaredSize == -1 ? pos : pos + declaredSize - 1);
+    }
+
+    /** The offset of the first good record after {@code pos}, or {@link #end} if there is none. */
     private long nextGoodRecord(long pos) throws IOException {
         for (long p = pos + 1; p + RecordFormat.HEADER_BYTES <= end; p++) {
             if (checkRecord(p) == null) {
                 return p;
             }
         }
-        return -1;
+        return end;
     }
 
     /** Damage skipped by {@link #scanAll}: {@code length} bytes from {@code offset}. */
@@ -147,9 +148,9 @@ final class SegmentScanner {
     }
 
     /**
-     * Reads every good record of a file, skipping damage: after a bad record, reading resumes at
-     * the next offset where a good record starts. For salvage and for checking. Returns what was
-     * skipped, in file order; empty if the file is clean.
+     * Reads every good record of a file, skipping damage: after a bad record, reading resumes where
+     * {@link #resumeAfter} says (where nothing resumes, {@link #scan} sees a torn tail). For salvage
+     * and for checking. Returns what was skipped, in file order; empty if the file is clean.
      */
     static java.util.List<Skipped> scanAll(FileChannel channel, Visitor visitor) throws IOException {
         return new SegmentScanner(channel).runAll(visitor);
@@ -167,28 +168,17 @@ final class SegmentScanner {
         }
         fill(0, RecordFormat.FILE_HEADER_BYTES);
         if (buf.getInt(0) != RecordFormat.DATA_MAGIC || buf.getShort(4) != RecordFormat.VERSION) {
-            long next = nextGoodRecord(0);
-            skipped.add(new Skipped(0, next < 0 ? end : next, "bad file header"));
+            pos = nextGoodRecord(0);
+            skipped.add(new Skipped(0, pos, "bad file header"));
             visitor.damaged(skipped.get(0));
-            if (next < 0) {
-                return skipped;
-            }
-            pos = next;
         }
         while (pos < end) {
             String bad = checkRecord(pos);
             if (bad != null) {
-                // Resume after the bad record if its header is sane (its bytes may hold anything,
-                // records included, and must not be read as records); else at the next good one.
-                long size = declaredSize;
-                long next = size > 0 && pos + size < end ? (checkRecord(pos + size) == null
-                        ? pos + size : nextGoodRecord(pos + size - 1)) : size > 0 ? -1 : nextGoodRecord(pos);
-                Skipped s = new Skipped(pos, (next < 0 ? end : next) - pos, bad);
+                long next = resumeAfter(pos);
+                Skipped s = new Skipped(pos, next - pos, bad);
                 skipped.add(s);
                 visitor.damaged(s);
-                if (next < 0) {
-                    break;
-                }
                 pos = next;
                 continue;
             }
