@@ -69,7 +69,7 @@ final class Salvage {
     }
 
     /** Copies a damaged file into {@code corrupt/}, durably, before it is rewritten. */
-    private static Path copyAside(Path dir, Path file) throws IOException {
+    static Path copyAside(Path dir, Path file) throws IOException {
         Path aside = SegmentNames.aside(dir, file, STAMP.format(Instant.now()));
         Files.createDirectories(aside.getParent());
         Files.copy(file, aside, StandardCopyOption.COPY_ATTRIBUTES);

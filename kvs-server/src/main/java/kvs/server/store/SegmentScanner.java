@@ -143,6 +143,17 @@ final class SegmentScanner {
         return end;
     }
 
+    /**
+     * Whether a good record starts anywhere after {@code pos}, judged by bytes alone, inside a
+     * bad record's declared range too. Opening asks this before cutting a torn tail: if so, the
+     * tail is either a cut-short value that holds a record, or a length field damaged upwards
+     * over later records, and the bytes alone cannot tell which.
+     */
+    static boolean goodRecordAfter(FileChannel channel, long pos) throws IOException {
+        SegmentScanner s = new SegmentScanner(channel);
+        return s.nextGoodRecord(pos) < s.end;
+    }
+
     /** Damage skipped by {@link #scanAll}: {@code length} bytes from {@code offset}. */
     record Skipped(long offset, long length, String reason) {
     }

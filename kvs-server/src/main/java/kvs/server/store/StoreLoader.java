@@ -223,6 +223,15 @@ final class StoreLoader {
         }
         if (state.forgivenAtOpen(newest)) { // a torn tail of the newest log file
             LOG.log(Level.WARNING, "{0}: {1}", seg.path(), state.describe(newest));
+            if (SegmentScanner.goodRecordAfter(seg.channel(), state.offset())) {
+                // Good records in what is cut off: a value that holds a record, or a length
+                // damaged upwards over later writes. Keep the file as it was, so nothing is lost.
+                Path aside = Salvage.copyAside(dir, seg.path());
+                LOG.log(Level.WARNING, "{0}: the {1} bytes cut off hold what look like good"
+                        + " records (a length field damaged upwards would hide later writes); the"
+                        + " file as it was is kept as {2}, to read them back from if they were writes",
+                        seg.path(), seg.channel().size() - state.offset(), aside);
+            }
             seg.truncate(state.offset());
             seg.force();
             return seg;

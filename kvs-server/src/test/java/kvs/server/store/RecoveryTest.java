@@ -47,9 +47,11 @@ class RecoveryTest {
 
     /** Empties the directory but for data file 1 with these bytes: the state after a crash. */
     private void leaveOnly(byte[] data) throws IOException {
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
             }
         }
         Files.write(file(1), data);
