@@ -125,8 +125,8 @@ final class HintFile {
     }
 
     /**
-     * Reads a hint if it is whole and agrees with its data file's size, handing each entry to the
-     * visitor. Returns false, having visited nothing, if it is not to be trusted.
+     * Reads a hint if whole and agreeing with its data file's size, visiting each entry. Returns
+     * false if not to be trusted, having visited nothing (but entries before a bad one, CRC good).
      */
     static boolean read(Path hint, long dataSize, Visitor visitor) throws IOException {
         try (FileChannel ch = FileChannel.open(hint, StandardOpenOption.READ)) {
