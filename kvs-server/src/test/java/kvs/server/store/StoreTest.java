@@ -556,6 +556,31 @@ class StoreTest {
     }
 
     @Test
+    void maintenanceThread_doesNotKeepTheJvmAlive() throws Exception {
+        try (Store s = Store.open(dir, small())) {
+            s.awaitMaintenanceForTest(); // starts the thread
+            List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("kvs-store-maintenance")).toList();
+            assertFalse(threads.isEmpty());
+            assertTrue(threads.stream().allMatch(Thread::isDaemon), "a maintenance thread is not a daemon");
+        }
+    }
+
+    @Test
+    void hintWhoseDirectoryFsyncFails_isWarnedOf() throws IOException {
+        FaultyIo io = new FaultyIo();
+        List<String> log = new ArrayList<>();
+        try (LogCapture c = LogCapture.of(Store.class, log)) {
+            try (Store s = Store.open(dir, small().withIo(io))) {
+                s.set(b("a"), b("1"));
+                io.failForces(p -> p.equals(dir), new IOException("Input/output error"));
+            } // close writes the active file's hint, then fsyncs the directory
+        }
+        assertEquals(1, log.size(), log.toString());
+        assertTrue(log.get(0).contains("could not write hint file (Input/output error)"), log.get(0));
+    }
+
+    @Test
     void open_writesTheHintsThatAreMissing() throws Exception {
         try (Store s = Store.open(dir, small())) {
             s.set(b("a"), new byte[600]);
