@@ -3,6 +3,7 @@ package kvs.server.store;
 import static kvs.server.store.StoreTest.b;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,5 +50,51 @@ class StoreLoaderTest {
         Files.write(first, bytes);
         assertThrows(CorruptionException.class, () -> Store.open(dir, o));
         assertEquals(0, openDescriptors(first), "the damaged file was left open");
+    }
+
+    private static final StoreOptions SMALL =
+            StoreOptions.defaults().withSync(SyncPolicy.NEVER).withMaxSegmentBytes(1024);
+
+    @Test
+    void newestLogFileAlreadyFull_isNotTheActiveFile() throws IOException {
+        try (Store s = Store.open(dir, SMALL)) {
+            s.set(b("a"), new byte[1024 - RecordFormat.FILE_HEADER_BYTES - RecordFormat.HEADER_BYTES - 1]);
+        }
+        assertEquals(1024, Files.size(SegmentNames.dataFile(dir, 1)));
+        Files.delete(SegmentNames.hintFile(dir, 1)); // without its hint, file 1 could stay active
+        StoreLoader.Loaded loaded = StoreLoader.load(dir, SMALL, false);
+        try {
+            assertEquals(2, loaded.active().id, "a full file is sealed, not written on");
+        } finally {
+            for (Segment seg : loaded.segments().values()) {
+                seg.close();
+            }
+        }
+    }
+
+    @Test
+    void openThatCannotFsyncTheDirectoryAfterCreatingTheActiveFile_fails() throws IOException {
+        FaultyIo io = new FaultyIo();
+        io.failForces(p -> p.equals(dir), new IOException("Input/output error"));
+        IOException e = assertThrows(IOException.class, () -> Store.open(dir, SMALL.withIo(io)));
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+    }
+
+    @Test
+    void tornTailCutOffAtOpen_isFsynced() throws IOException {
+        try (Store s = Store.open(dir, SMALL)) {
+            s.set(b("a"), b("1"));
+        }
+        Path first = SegmentNames.dataFile(dir, 1);
+        long size = Files.size(first);
+        Files.delete(SegmentNames.hintFile(dir, 1));
+        Files.write(first, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        FaultyIo io = new FaultyIo();
+        try (Store s = Store.open(dir, SMALL.withIo(io))) {
+            assertEquals(size, Files.size(first));
+            assertTrue(io.forcesDone() >= 1);
+            assertTrue(io.events().stream().anyMatch(ev -> ev.equals("force " + first.getFileName())),
+                    io.events().toString());
+        }
     }
 }
