@@ -299,6 +299,18 @@ class StoreTest {
     }
 
     @Test
+    void setAfterRemove_survivesReopen() throws IOException {
+        try (Store s = Store.open(dir, small())) {
+            s.set(b("a"), b("1"));
+            assertTrue(s.remove(b("a")));
+            s.set(b("a"), b("2")); // its sequence number must be above the tombstone's
+        }
+        try (Store s = Store.open(dir, small())) {
+            assertArrayEquals(b("2"), s.get(b("a")));
+        }
+    }
+
+    @Test
     void recordThatExactlyFillsTheFile_goesInIt_withoutSealing() throws IOException {
         try (Store s = Store.open(dir, small())) {
             s.set(b("a"), new byte[100]);
