@@ -75,4 +75,38 @@ class StoreCheckTest {
                 + (RecordFormat.HEADER_BYTES + 5) + " bytes unreadable)")), report.findings());
         assertEquals(3, report.records(), "a, the record inside outer's value, and z");
     }
+
+    /**
+     * An entry inside damage excuses only records inside that entry's extent: a record right after
+     * it that the hint leaves out is still the hint's fault.
+     */
+    @Test
+    void recordMissingFromTheHint_rightAfterADamagedRecord_isAFinding() throws IOException {
+        byte[] inner = RecordFormat.encode(77, RecordFormat.TYPE_PUT, b("inner"), b("v")).array();
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("1"));
+            s.set(b("outer"), inner);
+            s.set(b("z"), b("2"));
+        }
+        Path data = SegmentNames.dataFile(dir, 1);
+        byte[] bytes = Files.readAllBytes(data);
+        int outer = RecordFormat.FILE_HEADER_BYTES + RecordFormat.recordSize(1, 1);
+        int outerSize = RecordFormat.recordSize(5, inner.length);
+        bytes[outer + RecordFormat.TYPE_OFFSET] = 9;
+        Files.write(data, bytes);
+        Path hint = SegmentNames.hintFile(dir, 1);
+        Path tmp = SegmentNames.temporary(hint);
+        try (HintFile.Writer w = new HintFile.Writer(tmp)) { // no entry for z
+            w.add(RecordFormat.FILE_HEADER_BYTES, RecordFormat.recordSize(1, 1), 1, RecordFormat.TYPE_PUT, b("a"));
+            w.add(outer, outerSize, 2, RecordFormat.TYPE_PUT, b("outer"));
+            w.finish(bytes.length);
+        }
+        Files.move(tmp, hint, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StoreCheck.Report report = StoreCheck.run(dir);
+        assertEquals(List.of(
+                new StoreCheck.Finding(data, outer, "unknown record type 9 (" + (RecordFormat.HEADER_BYTES + 5)
+                        + " bytes unreadable)"),
+                new StoreCheck.Finding(hint, 0, "no entry for the record at offset " + (outer + outerSize)
+                        + " of data file 000000001.data")), report.findings());
+    }
 }
