@@ -52,6 +52,27 @@ class StoreCheckTest {
         assertEquals(10, report.records());
     }
 
+    private static final byte[] INNER = RecordFormat.encode(77, RecordFormat.TYPE_PUT, b("inner"), b("v")).array();
+    private static final int OUTER = RecordFormat.FILE_HEADER_BYTES + RecordFormat.recordSize(1, 1);
+
+    /**
+     * Records a, outer (whose value is the encoded record INNER) and z, sealed with a hint; then
+     * outer's type byte is set to 9, an insane header, so a scan reads on byte by byte and finds
+     * INNER. Returns the damaged file's bytes.
+     */
+    private byte[] writeOuterWithAnInsaneHeader() throws IOException {
+        try (Store s = Store.open(dir)) {
+            s.set(b("a"), b("1"));
+            s.set(b("outer"), INNER);
+            s.set(b("z"), b("2"));
+        }
+        Path data = SegmentNames.dataFile(dir, 1);
+        byte[] bytes = Files.readAllBytes(data);
+        bytes[OUTER + RecordFormat.TYPE_OFFSET] = 9;
+        Files.write(data, bytes);
+        return bytes;
+    }
+
     /**
      * A record whose header is damaged is skipped by reading on byte by byte, which can find a
      * "record" inside its value (here a value that is itself an encoded record). That is part of
@@ -59,19 +80,10 @@ class StoreCheckTest {
      */
     @Test
     void recordFoundInsideADamagedRecord_isNotBlamedOnTheHint() throws IOException {
-        byte[] inner = RecordFormat.encode(77, RecordFormat.TYPE_PUT, b("inner"), b("v")).array();
-        try (Store s = Store.open(dir)) {
-            s.set(b("a"), b("1"));
-            s.set(b("outer"), inner);
-            s.set(b("z"), b("2"));
-        }
+        writeOuterWithAnInsaneHeader();
         Path data = SegmentNames.dataFile(dir, 1);
-        byte[] bytes = Files.readAllBytes(data);
-        int outer = RecordFormat.FILE_HEADER_BYTES + RecordFormat.recordSize(1, 1);
-        bytes[outer + RecordFormat.TYPE_OFFSET] = 9; // an insane header: read on byte by byte
-        Files.write(data, bytes);
         StoreCheck.Report report = StoreCheck.run(dir);
-        assertEquals(List.of(new StoreCheck.Finding(data, outer, "unknown record type 9 ("
+        assertEquals(List.of(new StoreCheck.Finding(data, OUTER, "unknown record type 9 ("
                 + (RecordFormat.HEADER_BYTES + 5) + " bytes unreadable)")), report.findings());
         assertEquals(3, report.records(), "a, the record inside outer's value, and z");
     }
@@ -82,31 +94,22 @@ class StoreCheckTest {
      */
     @Test
     void recordMissingFromTheHint_rightAfterADamagedRecord_isAFinding() throws IOException {
-        byte[] inner = RecordFormat.encode(77, RecordFormat.TYPE_PUT, b("inner"), b("v")).array();
-        try (Store s = Store.open(dir)) {
-            s.set(b("a"), b("1"));
-            s.set(b("outer"), inner);
-            s.set(b("z"), b("2"));
-        }
+        byte[] bytes = writeOuterWithAnInsaneHeader();
         Path data = SegmentNames.dataFile(dir, 1);
-        byte[] bytes = Files.readAllBytes(data);
-        int outer = RecordFormat.FILE_HEADER_BYTES + RecordFormat.recordSize(1, 1);
-        int outerSize = RecordFormat.recordSize(5, inner.length);
-        bytes[outer + RecordFormat.TYPE_OFFSET] = 9;
-        Files.write(data, bytes);
+        int outerSize = RecordFormat.recordSize(5, INNER.length);
         Path hint = SegmentNames.hintFile(dir, 1);
         Path tmp = SegmentNames.temporary(hint);
         try (HintFile.Writer w = new HintFile.Writer(tmp)) { // no entry for z
             w.add(RecordFormat.FILE_HEADER_BYTES, RecordFormat.recordSize(1, 1), 1, RecordFormat.TYPE_PUT, b("a"));
-            w.add(outer, outerSize, 2, RecordFormat.TYPE_PUT, b("outer"));
+            w.add(OUTER, outerSize, 2, RecordFormat.TYPE_PUT, b("outer"));
             w.finish(bytes.length);
         }
         Files.move(tmp, hint, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         StoreCheck.Report report = StoreCheck.run(dir);
         assertEquals(List.of(
-                new StoreCheck.Finding(data, outer, "unknown record type 9 (" + (RecordFormat.HEADER_BYTES + 5)
+                new StoreCheck.Finding(data, OUTER, "unknown record type 9 (" + (RecordFormat.HEADER_BYTES + 5)
                         + " bytes unreadable)"),
-                new StoreCheck.Finding(hint, 0, "no entry for the record at offset " + (outer + outerSize)
+                new StoreCheck.Finding(hint, 0, "no entry for the record at offset " + (OUTER + outerSize)
                         + " of data file 000000001.data")), report.findings());
     }
 }
