@@ -51,8 +51,9 @@ final class Salvage {
                         }
                     });
             for (SegmentScanner.Skipped s : skipped) {
+                // Numbers as strings: MessageFormat would print offset 1708 as "1,708".
                 LOG.log(Level.WARNING, "salvage: {0}: skipped {1} bytes at offset {2} ({3})", path,
-                        s.length(), s.offset(), s.reason());
+                        Long.toString(s.length()), Long.toString(s.offset()), s.reason());
                 skippedBytes += s.length();
             }
             clean.force();
@@ -64,7 +65,7 @@ final class Salvage {
         Files.deleteIfExists(SegmentNames.hintFile(dir, id));
         FileSync.directory(dir);
         LOG.log(Level.WARNING, "salvage: {0} rewritten without {1} damaged bytes; the damaged file is"
-                + " kept as {2}", path, skippedBytes, dir.relativize(aside));
+                + " kept as {2}", path, Long.toString(skippedBytes), dir.relativize(aside));
         return skippedBytes;
     }
 

@@ -132,4 +132,16 @@ class DataFileStateTest {
         assertTrue(StoreCheck.run(dir).clean());
         assertTrue(StoreCheck.run(dir).notes().isEmpty(), StoreCheck.run(dir).notes().toString());
     }
+
+    /** A header that never reached the disk (zeros, as a crash can leave) is a torn tail at 0. */
+    @Test
+    void allZeroFile_isATornTailAtOffsetZero_notABadMagicNumber() throws IOException {
+        Path f = dir.resolve("f");
+        Files.write(f, new byte[40]);
+        DataFileState state = classify(f);
+        assertEquals(DataFileState.Kind.TORN_TAIL, state.kind());
+        assertEquals(0, state.offset());
+        assertTrue(state.forgivenAtOpen(true));
+        assertEquals(DataFileState.Kind.TORN_TAIL, DataFileState.ofHeader(f).kind());
+    }
 }

@@ -238,6 +238,65 @@ class SalvageTest {
         }
     }
 
+    /**
+     * Salvage keeps exactly the good records, byte for byte and in order, skips exactly the
+     * damaged record, returns the bytes skipped, and logs the damage, the skip and the copy.
+     */
+    @Test
+    void repair_dropsExactlyTheDamagedRecord_andLogsWhatItSkipped() throws IOException {
+        byte[] bytes = writeHundred();
+        long at = offsetOf(50); // over 1000: printed without a thousands separator
+        bytes[(int) at + RecordFormat.HEADER_BYTES + 5] ^= 0x01; // a value byte of k50
+        Path file = SegmentNames.dataFile(dir, 1);
+        Files.write(file, bytes);
+        DataFileState state;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            state = DataFileState.classify(ch, (offset, size, seq, type, key) -> { });
+        }
+        List<String> logged = new java.util.ArrayList<>();
+        long skipped;
+        try (var capture = LogCapture.of(Salvage.class, logged)) {
+            skipped = Salvage.repair(dir, 1, RecordFormat.KIND_LOG, state);
+        }
+        assertEquals(RECORD, skipped);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.write(bytes, 0, (int) at);
+        expected.write(bytes, (int) at + RECORD, bytes.length - (int) at - RECORD);
+        assertArrayEquals(expected.toByteArray(), Files.readAllBytes(file));
+        List<Path> aside = corruptCopies();
+        assertEquals(1, aside.size());
+        assertArrayEquals(bytes, Files.readAllBytes(aside.get(0)));
+        String reason = "checksum mismatch in record of " + RECORD + " bytes";
+        assertEquals(List.of(
+                "salvage: " + file + ": damaged at offset " + at + ": " + reason,
+                "salvage: " + file + ": skipped " + RECORD + " bytes at offset " + at + " (" + reason + ")",
+                "salvage: " + file + " rewritten without " + RECORD + " damaged bytes; the damaged file is"
+                        + " kept as " + dir.relativize(aside.get(0))), logged);
+    }
+
+    /** A damaged compaction commit record: refused at open; salvage moves it aside, unchanged. */
+    @Test
+    void damagedCommitRecord_refused_thenMovedAsideBySalvage() throws IOException {
+        writeHundredInSealedFiles();
+        byte[] garbage = "not a commit record at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(CompactionCommit.path(dir), garbage);
+        CorruptionException refused = assertThrows(CorruptionException.class, () -> Store.open(dir));
+        assertEquals(CompactionCommit.path(dir), refused.file());
+        try (Store s = Store.openSalvaging(dir, StoreOptions.defaults())) {
+            assertEquals(100, s.size());
+        }
+        assertFalse(Files.exists(CompactionCommit.path(dir)));
+        Path aside = dir.resolve(SegmentNames.CORRUPT_DIR);
+        try (Stream<Path> files = Files.list(aside)) {
+            List<Path> moved = files.toList();
+            assertEquals(1, moved.size(), moved.toString());
+            assertTrue(moved.get(0).getFileName().toString().startsWith(
+                    CompactionCommit.path(dir).getFileName() + ".corrupt-"), moved.toString());
+            assertArrayEquals(garbage, Files.readAllBytes(moved.get(0)));
+        }
+        assertTrue(StoreCheck.run(dir).clean(), StoreCheck.run(dir).findings().toString());
+    }
+
     private List<Path> corruptCopies() throws IOException {
         Path aside = dir.resolve(SegmentNames.CORRUPT_DIR);
         if (!Files.isDirectory(aside)) {
