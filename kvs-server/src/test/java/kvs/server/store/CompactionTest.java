@@ -266,6 +266,8 @@ class CompactionTest {
         assertEquals(1, warnings.size(), logged.toString());
         assertTrue(warnings.get(0).contains("000000001.data at offset "
                 + (RecordFormat.FILE_HEADER_BYTES + recordSize("gone", "old value"))), warnings.get(0));
+        assertTrue(warnings.get(0).contains("checksum mismatch in record of " + recordSize("x", "xxxxxxxx")
+                + " bytes"), warnings.get(0));
     }
 
     /**
@@ -277,8 +279,11 @@ class CompactionTest {
         writeTombstoneBesideADamagedFile();
         try (Store s = Store.open(dir, SMALL)) {
             assertNull(s.get(b("gone")));
+            long liveBefore = s.stats().liveBytes();
             s.compact();
             assertNull(s.get(b("gone")));
+            assertEquals(liveBefore + RecordFormat.recordSize("gone".length(), 0), s.stats().liveBytes(),
+                    "the kept tombstone counts as live, so that it does not call for another compaction");
             assertFalse(Files.exists(SegmentNames.dataFile(dir, 2)), "the tombstone's file was an input");
         }
         try (Store s = Store.open(dir, SMALL)) {
@@ -342,6 +347,274 @@ class CompactionTest {
             assertTrue(attempts.get() <= allowed, attempts.get() + " attempts in " + seconds + " s");
             assertEquals(0, s.stats().compactions());
             assertEquals(50, s.size());
+        }
+    }
+
+    /** With no file left out, a tombstone shadows nothing outside the inputs: it goes. */
+    @Test
+    void compact_dropsTombstones_whenEveryFileIsAnInput() throws IOException {
+        try (Store s = Store.open(dir, SMALL)) {
+            s.set(b("a"), b("1"));
+            s.set(b("b"), b("2"));
+            s.remove(b("b"));
+            s.compact();
+            StoreStats st = s.stats();
+            assertEquals(recordSize("a", "1"), st.liveBytes(), st.toString());
+            assertEquals(st.liveBytes() + (long) RecordFormat.FILE_HEADER_BYTES * st.segments(), dataFileBytes(),
+                    "the outputs hold the live record only");
+            assertNull(s.get(b("b")));
+        }
+        try (Store s = Store.open(dir, SMALL)) {
+            assertNull(s.get(b("b")));
+            assertArrayEquals(b("1"), s.get(b("a")));
+        }
+    }
+
+    /** stats() takes no lock: while a compaction runs, it must not count a record twice. */
+    @Test
+    void liveBytes_stayTheSame_atEveryStepOfACompaction() throws IOException {
+        Map<String, Long> liveAt = new LinkedHashMap<>();
+        try (Store s = Store.open(dir, SMALL)) {
+            for (int round = 0; round < 3; round++) {
+                fill(s, "k");
+            }
+            s.remove(b("k7"));
+            long before = s.stats().liveBytes();
+            s.compactorForTest().listener(step -> liveAt.put(step, s.stats().liveBytes()));
+            s.compact();
+            for (String step : List.of("outputs-written", "committed", "renamed", "repointed", "inputs-deleted")) {
+                assertEquals(before, liveAt.get(step), "live bytes at " + step);
+            }
+            assertEquals(before, s.stats().liveBytes());
+        }
+    }
+
+    /** A retired input is closed (no reader holds it), so the disk space of the deleted file is freed. */
+    @Test
+    void compact_closesTheInputsItDeletes() throws IOException {
+        try (Store s = Store.open(dir, SMALL)) {
+            fill(s, "k");
+            fill(s, "k");
+            Segment first = s.segments.get(1);
+            assertTrue(first.channel().isOpen());
+            s.compact();
+            assertFalse(Files.exists(SegmentNames.dataFile(dir, 1)));
+            assertTrue(first.retired());
+            assertFalse(first.channel().isOpen(), "a deleted input still holds a file descriptor");
+        }
+    }
+
+    /** Every output's hint is whole: the next open reads it instead of the data file. */
+    @Test
+    void compact_writesAWholeHintForEveryOutput() throws IOException {
+        try (Store s = Store.open(dir, SMALL)) {
+            for (int round = 0; round < 3; round++) {
+                fill(s, "k");
+            }
+            s.compact();
+            List<String> hinted = new ArrayList<>();
+            int hints = 0;
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path p : files.sorted().toList()) {
+                    var id = SegmentNames.parseDataId(p.getFileName().toString());
+                    if (id.isPresent() && Files.exists(SegmentNames.hintFile(dir, id.getAsInt()))) {
+                        hints++;
+                        assertTrue(HintFile.read(SegmentNames.hintFile(dir, id.getAsInt()), Files.size(p),
+                                (offset, size, seq, type, key) -> hinted.add(new String(key, StandardCharsets.UTF_8))),
+                                "hint of " + p + " is not whole");
+                    }
+                }
+            }
+            assertTrue(hints >= 2, hints + " hints: the outputs span two files at least");
+            assertEquals(40, hinted.size(), hinted.toString());
+        }
+    }
+
+    private static int lastKey(Store s, Location at) {
+        for (int k = 0; k < 30; k++) {
+            if (at.equals(s.keydir.get(b("key" + k)))) {
+                return k;
+            }
+        }
+        throw new AssertionError("no key at " + at);
+    }
+
+    /** A crash right after the commit record: the next open finishes the job, inputs deleted. */
+    @Test
+    void crashAfterCommit_openDeletesTheInputs() throws IOException {
+        Path work = dir.resolve("store");
+        Path crash = dir.resolve("crash");
+        List<Path> inputs;
+        try (Store s = Store.open(work, SMALL)) {
+            fill(s, "k");
+            fill(s, "k");
+            try (Stream<Path> files = Files.list(work)) {
+                inputs = files.filter(p -> SegmentNames.parseDataId(p.getFileName().toString()).isPresent())
+                        .map(Path::getFileName).toList();
+            }
+            s.compactorForTest().listener(step -> {
+                if (step.equals("committed")) {
+                    copyDirectory(work, crash);
+                }
+            });
+            s.compact();
+            assertFalse(Files.exists(CompactionCommit.path(work)), "the commit record is deleted at the end");
+        }
+        assertTrue(inputs.size() >= 2, inputs.toString());
+        try (Store s = Store.open(crash, SMALL)) {
+            for (Path input : inputs) {
+                assertFalse(Files.exists(crash.resolve(input)), input + " outlived the compaction");
+            }
+            assertEquals(40, s.size());
+            assertArrayEquals(b("x".repeat(100)), s.get(b("k39")));
+        }
+    }
+
+    /** A compaction that fails after writing its outputs leaves no temporary file behind. */
+    @Test
+    void failedCompaction_deletesItsOutputs_andChangesNothing() throws Exception {
+        try (Store s = Store.open(dir, SMALL)) {
+            fill(s, "k");
+            fill(s, "k");
+            s.compactorForTest().listener(step -> {
+                if (step.equals("outputs-written")) {
+                    throw new IOException("no space left on device (test)");
+                }
+            });
+            assertThrows(IOException.class, s::compact);
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS); // the hint of the file compact() sealed
+            try (Stream<Path> files = Files.list(dir)) {
+                assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".tmp")).toList());
+            }
+            assertEquals(0, s.stats().compactions());
+            assertEquals(40, s.size());
+            assertArrayEquals(b("x".repeat(100)), s.get(b("k39")));
+        }
+    }
+
+    /**
+     * A hint that fails its checksum is not used, and one whose entry count disagrees is not used
+     * either (though its entries were read): each data file is scanned instead, and each live
+     * record copied once.
+     */
+    @Test
+    void damagedHints_areIgnored_theirDataFilesScanned_noRecordLostOrCopiedTwice() throws Exception {
+        Map<String, String> expected = new LinkedHashMap<>();
+        try (Store s = Store.open(dir, SMALL)) {
+            for (int k = 0; k < 30; k++) {
+                s.set(b("key" + k), b("v" + k + "-" + "y".repeat(300)));
+                expected.put("key" + k, "v" + k + "-" + "y".repeat(300));
+            }
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS); // the hints of the sealed files
+            Path hint1 = SegmentNames.hintFile(dir, 1);
+            Path hint2 = SegmentNames.hintFile(dir, 2);
+            assertTrue(Files.exists(hint1) && Files.exists(hint2));
+            byte[] one = Files.readAllBytes(hint1);
+            one[one.length / 2] ^= 1; // the checksum fails: nothing is visited
+            Files.write(hint1, one);
+            Location last = null; // the last record of file 2: its hint lists it alone, and claims two
+            for (int k = 0; k < 30; k++) {
+                Location at = s.keydir.get(b("key" + k));
+                if (at.segment() == 2) {
+                    last = at;
+                }
+            }
+            try (HintFile.Writer w = new HintFile.Writer(hint2)) {
+                w.add(last.offset(), last.size(), 1, RecordFormat.TYPE_PUT, b("key" + lastKey(s, last)));
+                w.finish(Files.size(SegmentNames.dataFile(dir, 2)));
+            }
+            byte[] two = Files.readAllBytes(hint2);
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.wrap(two);
+            tail.putLong(two.length - 12, tail.getLong(two.length - 12) + 1); // one entry more than there are
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(two, 0, two.length - 4);
+            tail.putInt(two.length - 4, (int) crc.getValue()); // still checksummed: its entry is visited
+            Files.write(hint2, two);
+            s.compact();
+            StoreStats st = s.stats();
+            assertEquals(st.liveBytes() + (long) RecordFormat.FILE_HEADER_BYTES * st.segments(), dataFileBytes(),
+                    "every live record copied once");
+            assertExpected(s, expected, expected.size());
+        }
+        try (Store s = Store.open(dir, SMALL)) {
+            assertExpected(s, expected, expected.size());
+        }
+    }
+
+    /**
+     * Data file 1 is damaged and holds a large dead record; the other files hold only live
+     * records. Dead bytes that compaction cannot reclaim must not start compaction after compaction.
+     */
+    @Test
+    void deadBytesOfALeftOutFile_doNotStartAnotherCompaction() throws Exception {
+        try (Store s = Store.open(dir, SMALL)) {
+            s.set(b("big"), b("b".repeat(2000)));
+            s.set(b("x"), b("xxxxxxxx"));
+            s.set(b("fill1"), b("p".repeat(2000)));
+            s.set(b("big"), b("c")); // seals file 1, where "big" is now dead
+            assertEquals(1, s.keydir.get(b("x")).segment());
+            assertEquals(2, s.keydir.get(b("big")).segment());
+        }
+        Path first = SegmentNames.dataFile(dir, 1);
+        byte[] bytes = Files.readAllBytes(first);
+        bytes[RecordFormat.FILE_HEADER_BYTES + recordSize("big", "b".repeat(2000)) + RecordFormat.HEADER_BYTES + 1 + 3] ^= 1;
+        Files.write(first, bytes);
+        StoreOptions eager = SMALL.withCompactRatio(0.001).withCompactMinBytes(1000);
+        try (Store s = Store.open(dir, eager)) {
+            s.compact();
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS);
+            assertEquals(1, s.stats().damagedFiles());
+            long compactions = s.stats().compactions();
+            fill(s, "new-"); // seals a file of live records: the thresholds are checked again
+            s.maintenanceDrained().get(30, TimeUnit.SECONDS);
+            assertEquals(compactions, s.stats().compactions(), "a compaction ran for the left-out file");
+            assertArrayEquals(b("c"), s.get(b("big")));
+        }
+    }
+
+    /** A store closed while a compaction copies: the compaction is abandoned and leaves no file. */
+    @Test
+    void closeDuringCompaction_abandonsIt_deletesItsOutputs_andKeepsTheData() throws Exception {
+        AtomicBoolean armed = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Store> store = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CompletableFuture<Void> closing = new java.util.concurrent.CompletableFuture<>();
+        StorageIo closeOnFirstOutput = (path, options) -> {
+            if (path.toString().endsWith(".data.tmp") && armed.compareAndSet(true, false)) {
+                Store s = store.get();
+                java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        s.close();
+                        closing.complete(null);
+                    } catch (Throwable t) {
+                        closing.completeExceptionally(t);
+                    }
+                });
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!s.isClosed() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            }
+            return java.nio.channels.FileChannel.open(path, options);
+        };
+        try (Store s = Store.open(dir, SMALL.withIo(closeOnFirstOutput))) {
+            store.set(s);
+            fill(s, "k");
+            fill(s, "k");
+            armed.set(true);
+            var compaction = s.compactAsync();
+            var failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> compaction.get(30, TimeUnit.SECONDS));
+            assertTrue(failure.getCause() instanceof StoreClosedException, failure.toString());
+            closing.get(30, TimeUnit.SECONDS);
+            assertTrue(s.isClosed());
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".tmp")).toList());
+        }
+        try (Store s = Store.open(dir, SMALL)) {
+            assertEquals(40, s.size());
+            assertArrayEquals(b("x".repeat(100)), s.get(b("k0")));
+            assertEquals(0, s.stats().compactions());
         }
     }
 
