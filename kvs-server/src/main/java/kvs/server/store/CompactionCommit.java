@@ -34,6 +34,11 @@ record CompactionCommit(List<Integer> inputs, List<Integer> outputs) {
 
     /** Writes the record crash-safely: temporary name, fsync, rename, fsync the directory. */
     void write(Path dir) throws IOException {
+        write(StorageIo.real(), dir);
+    }
+
+    /** {@link #write(Path)}, the record and the directory opened through {@code io}. */
+    void write(StorageIo io, Path dir) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(20 + 4 * (inputs.size() + outputs.size()));
         b.putInt(MAGIC).putShort(VERSION).putShort((short) 0);
         b.putInt(inputs.size());
@@ -44,7 +49,7 @@ record CompactionCommit(List<Integer> inputs, List<Integer> outputs) {
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).flip();
         Path tmp = SegmentNames.temporary(path(dir));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+        try (FileChannel ch = io.open(tmp, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             while (b.hasRemaining()) {
                 ch.write(b);
@@ -52,7 +57,7 @@ record CompactionCommit(List<Integer> inputs, List<Integer> outputs) {
             ch.force(true);
         }
         Files.move(tmp, path(dir), StandardCopyOption.ATOMIC_MOVE);
-        FileSync.directory(dir);
+        FileSync.directory(io, dir);
     }
 
     /** Reads the record; a damaged one is a {@link CorruptionException}. */

@@ -37,4 +37,15 @@ class BackoffTest {
             assertTrue(backoff.failed() <= 8_000);
         }
     }
+
+    @Test
+    void failed_doublesUpTo30Failures_thenWaitsTheCap() {
+        Backoff wide = new Backoff(1, Long.MAX_VALUE, now::get);
+        long delay = 0;
+        for (int i = 1; i <= 30; i++) {
+            delay = wide.failed();
+        }
+        assertEquals(1L << 29, delay, "the 30th failure still doubles");
+        assertEquals(Long.MAX_VALUE, wide.failed(), "past 30 the shift would overflow: the cap");
+    }
 }

@@ -45,4 +45,12 @@ class RecordFormatTest {
         assertEquals(true, SegmentNames.parseDataId("00000004x.data").isEmpty());
         assertEquals(true, SegmentNames.parseDataId("000000042.hint").isEmpty());
     }
+
+    @Test
+    void recordSize_theLimitItselfIsAllowed() {
+        int most = RecordFormat.MAX_RECORD_BYTES - RecordFormat.HEADER_BYTES;
+        assertEquals(RecordFormat.MAX_RECORD_BYTES, RecordFormat.recordSize(most, 0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RecordFormat.recordSize(most, 1));
+    }
 }

@@ -173,4 +173,166 @@ class SyncTest {
                 IllegalArgumentException.class, () -> SyncPolicy.parse("sometimes"));
         assertTrue(e.getMessage().contains("always, interval or never"));
     }
+
+    /** A syncer over one data file of the seam, its last sequence number set by the test. */
+    private final class Rig implements Syncer.Target {
+        final FaultyIo io = new FaultyIo();
+        final Segment file;
+        final java.util.concurrent.atomic.AtomicLong lastSeq = new java.util.concurrent.atomic.AtomicLong(1);
+        final java.util.concurrent.CountDownLatch snapshots;
+        final List<String> failures = new ArrayList<>();
+
+        Rig(int snapshotsAwaited) throws java.io.IOException {
+            file = Segment.create(io, dir.resolve("1.data"), 1, RecordFormat.KIND_LOG);
+            file.append(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            snapshots = new java.util.concurrent.CountDownLatch(snapshotsAwaited);
+        }
+
+        @Override
+        public Syncer.Snapshot snapshot() {
+            snapshots.countDown();
+            return new Syncer.Snapshot(lastSeq.get(), file);
+        }
+
+        @Override
+        public synchronized void fsyncFailed(Path f, java.io.IOException cause) {
+            failures.add(f.getFileName() + ": " + cause.getMessage());
+        }
+    }
+
+    private static Throwable failureOf(CompletableFuture<Void> f) {
+        return org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS)).getCause();
+    }
+
+    @Test
+    void syncer_aWriteAnFsyncCoveredAlreadyIsDurableAtOnce() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "covered");
+        try {
+            syncer.whenDurable(1).get(30, TimeUnit.SECONDS);
+            assertEquals(1, rig.io.forcesDone());
+            rig.io.holdForces();
+            assertTrue(syncer.whenDurable(1).isDone(), "seq 1 is durable: no wait for another fsync");
+            assertTrue(syncer.whenDurable(0).isDone());
+        } finally {
+            rig.io.releaseAll();
+            syncer.stop();
+            rig.file.close();
+        }
+        assertEquals(1, rig.io.forcesDone());
+    }
+
+    @Test
+    void syncer_theFirstFailureIsFinalAndGivenToEveryLaterWrite() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "failed");
+        try {
+            java.io.IOException first = new java.io.IOException("first");
+            syncer.failWaiters(first);
+            syncer.failWaiters(new java.io.IOException("second"));
+            CompletableFuture<Void> f = syncer.whenDurable(1);
+            assertTrue(f.isDone(), "failed at once, no fsync is waited for");
+            Throwable t = failureOf(f);
+            assertTrue(t instanceof DurabilityUnknownException, t.toString());
+            assertTrue(t.getCause() == first, "the first failure is the one reported: " + t);
+        } finally {
+            syncer.stop();
+            rig.file.close();
+        }
+        assertEquals(0, rig.io.forcesDone(), "no fsync after a failed one");
+    }
+
+    @Test
+    void syncer_afterStopAWriteIsRefused() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "stopped");
+        syncer.stop();
+        assertTrue(failureOf(syncer.whenDurable(1)) instanceof StoreClosedException);
+        rig.file.close();
+    }
+
+    @Test
+    void syncer_stopReturnsAfterTheLastFsyncForWhoeverWaits() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "last");
+        CompletableFuture<Void> waiting = syncer.whenDurable(1);
+        syncer.stop();
+        assertTrue(waiting.isDone(), "stop returned before the waiter's fsync");
+        waiting.get(0, TimeUnit.SECONDS);
+        assertEquals(1, rig.io.forcesDone());
+        rig.file.close();
+    }
+
+    @Test
+    void syncer_stopKeepsTheCallersInterrupt() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "interrupted");
+        Thread.currentThread().interrupt();
+        syncer.stop();
+        assertTrue(Thread.interrupted(), "the interrupt that cut the join short is kept");
+        syncer.stop();
+        rig.file.close();
+    }
+
+    @Test
+    void syncer_threadIsADaemon() throws Exception {
+        Rig rig = new Rig(1);
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "daemon-check");
+        try {
+            List<Thread> found = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("kvs-sync daemon-check")).toList();
+            assertEquals(1, found.size(), "the syncer thread runs");
+            assertTrue(found.get(0).isDaemon(), "a store left open must not keep the JVM alive");
+        } finally {
+            syncer.stop();
+            rig.file.close();
+        }
+    }
+
+    @Test
+    void syncer_aFileRetiredUnderTheFsyncIsDurableAlready() throws Exception {
+        Rig rig = new Rig(1);
+        rig.file.retire(); // sealed (fsynced), compacted away and closed since the snapshot
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "retired");
+        try {
+            CompletableFuture<Void> f = syncer.whenDurable(1);
+            f.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(), rig.failures);
+        } finally {
+            syncer.stop();
+        }
+    }
+
+    @Test
+    void syncer_aFileClosedUnderTheFsyncIsNotDurable() throws Exception {
+        Rig rig = new Rig(1);
+        rig.file.close(); // closed, but not retired: its bytes were never forced
+        List<String> logged = new ArrayList<>();
+        Syncer syncer = new Syncer(SyncPolicy.ALWAYS, Duration.ofSeconds(1), rig, "closed");
+        try (LogCapture capture = LogCapture.of(Syncer.class, logged)) {
+            Throwable t = failureOf(syncer.whenDurable(1));
+            assertTrue(t instanceof DurabilityUnknownException, t.toString());
+            assertEquals(1, rig.failures.size(), "the store is told: " + rig.failures);
+            synchronized (logged) {
+                assertEquals(List.of("fsync of " + rig.file.path() + " failed"), logged);
+            }
+        } finally {
+            syncer.stop();
+        }
+    }
+
+    @Test
+    void syncer_intervalDoesNotFsyncWhenNothingWasWritten() throws Exception {
+        Rig rig = new Rig(5);
+        Syncer syncer = new Syncer(SyncPolicy.INTERVAL, Duration.ofMillis(1), rig, "idle");
+        try {
+            assertTrue(rig.snapshots.await(30, TimeUnit.SECONDS), "the syncer did not run 5 times");
+        } finally {
+            syncer.stop();
+            rig.file.close();
+        }
+        assertEquals(1, rig.io.forcesDone(), "one write, one fsync, however many intervals: "
+                + rig.io.events());
+    }
 }
