@@ -146,7 +146,7 @@ final class Compactor {
             throw e;
         }
         List<Integer> inputIds = inputs.stream().map(s -> s.id).toList();
-        new CompactionCommit(inputIds, outputs.ids()).write(dir);
+        new CompactionCommit(inputIds, outputs.ids()).write(store.options().io(), dir);
         listener.reached("committed");
 
         for (Segment out : outputs.files) {
