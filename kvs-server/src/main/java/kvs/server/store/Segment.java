@@ -160,7 +160,11 @@ final class Segment implements Closeable {
      * is made before the next append ({@link #cutDirtyTail}).
      */
     long append(ByteBuffer record) throws IOException {
-        cutDirtyTail();
+        return uninterrupted(() -> appendNow(record));
+    }
+
+    private long appendNow(ByteBuffer record) throws IOException {
+        cutDirtyTailNow();
         long offset = size;
         try {
             writeFully(channel, record, offset);
@@ -183,6 +187,13 @@ final class Segment implements Closeable {
      * ends in the middle of them.
      */
     void cutDirtyTail() throws IOException {
+        uninterrupted(() -> {
+            cutDirtyTailNow();
+            return null;
+        });
+    }
+
+    private void cutDirtyTailNow() throws IOException {
         if (dirtyTail) {
             channel.truncate(size);
             dirtyTail = false;
@@ -191,6 +202,10 @@ final class Segment implements Closeable {
 
     /** Reads {@code length} bytes at {@code offset}. */
     byte[] read(long offset, int length) throws IOException {
+        return uninterrupted(() -> readNow(offset, length));
+    }
+
+    private byte[] readNow(long offset, int length) throws IOException {
         byte[] bytes = new byte[length];
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
@@ -204,6 +219,13 @@ final class Segment implements Closeable {
 
     /** Cuts the file to {@code newSize} bytes, rewriting the file header if it was cut too. */
     void truncate(long newSize) throws IOException {
+        uninterrupted(() -> {
+            truncateNow(newSize);
+            return null;
+        });
+    }
+
+    private void truncateNow(long newSize) throws IOException {
         if (newSize < RecordFormat.FILE_HEADER_BYTES) {
             channel.truncate(0);
             writeFully(channel, RecordFormat.fileHeader(kind), 0);
@@ -215,7 +237,33 @@ final class Segment implements Closeable {
     }
 
     void force() throws IOException {
-        channel.force(false);
+        uninterrupted(() -> {
+            channel.force(false);
+            return null;
+        });
+    }
+
+    /** An I/O call on the file's channel. */
+    private interface Io<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code io} with the calling thread's interrupt status set aside, and restored after. A
+     * {@link FileChannel} closes itself when an interrupted thread uses it
+     * ({@link java.nio.channels.ClosedByInterruptException}): one interrupted caller would close
+     * the file for every other reader and writer of the store. An interrupt that arrives during
+     * the call itself still does; this closes the common case, a thread interrupted before.
+     */
+    private static <T> T uninterrupted(Io<T> io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return io.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Closes the channel now, readers or not: for a store that is closing, or never opened. */
