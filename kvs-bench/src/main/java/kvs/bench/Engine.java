@@ -2,7 +2,7 @@ package kvs.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import kvs.server.store.Store;
+import kvs.store.Store;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import kvs.server.store.Store;
-import kvs.server.store.StoreStats;
+import kvs.store.Store;
+import kvs.store.StoreStats;
 
 /**
  * Figures of the engine that are sizes, not speeds: heap per key of the keydir, and disk use after

@@ -80,7 +80,7 @@ class KvsClientTest {
     void overwrites_triggerAutomaticCompaction_andTheDirectoryShrinks() throws Exception {
         Path data = dir.resolve("auto");
         ServerConfig config = ServerConfig.of(new HostPort("127.0.0.1", 0), data).withStore(
-                kvs.server.store.StoreOptions.defaults().withMaxSegmentBytes(16 * 1024)
+                kvs.store.StoreOptions.defaults().withMaxSegmentBytes(16 * 1024)
                         .withCompactRatio(0.5).withCompactMinBytes(64 * 1024));
         try (KvsServer auto = KvsServer.start(config);
                 KvsClient kvs = KvsClient.connect(new HostPort("127.0.0.1", auto.localAddress().getPort()))) {

@@ -7,8 +7,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import java.io.IOException;
 import kvs.proto.Error;
 import kvs.proto.ErrorCode;
-import kvs.server.store.CorruptionException;
-import kvs.server.store.StoreClosedException;
+import kvs.store.CorruptionException;
+import kvs.store.StoreClosedException;
 
 /** The one place where failures become protocol errors (docs/PROTOCOL.md, "Errors"). */
 final class ErrorMapper {
@@ -25,8 +25,8 @@ final class ErrorMapper {
             return error(ErrorCode.UNAVAILABLE, "the server is shutting down; retry on another"
                     + " server or after it restarts");
         }
-        if (t instanceof kvs.server.store.DurabilityUnknownException
-                || t instanceof kvs.server.store.StoreReadOnlyException) {
+        if (t instanceof kvs.store.DurabilityUnknownException
+                || t instanceof kvs.store.StoreReadOnlyException) {
             return error(ErrorCode.STORAGE, t.getMessage());
         }
         if (t instanceof CorruptionException c) {

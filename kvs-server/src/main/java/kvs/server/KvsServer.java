@@ -30,7 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import kvs.server.store.Store;
+import kvs.store.Store;
 
 /**
  * A running kvs server: one {@link Store} behind a Netty listener. The lifecycle, nothing else:

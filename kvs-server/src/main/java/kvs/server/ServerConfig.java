@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import kvs.common.HostPort;
 import kvs.common.Limits;
-import kvs.server.store.StoreOptions;
+import kvs.store.StoreOptions;
 
 /**
  * Everything a {@link KvsServer} is started with; {@code kvs-server}'s flags fill it in.

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import kvs.proto.ErrorCode;
 import kvs.proto.Request;
-import kvs.server.store.StoreStats;
+import kvs.store.StoreStats;
 
 /**
  * The server's counters, for the {@code Stats} request (docs/PROTOCOL.md, "Stats"). Updated from

@@ -14,7 +14,7 @@ import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.proto.StatsReply;
 import kvs.proto.Value;
-import kvs.server.store.Store;
+import kvs.store.Store;
 
 /**
  * Applies one request to the store and builds its response: the protocol's commands, with no
@@ -100,7 +100,7 @@ final class StoreCommands {
 
     private Response failed(Request request, Throwable e) {
         Error error = ErrorMapper.storeFailure(e);
-        if (!(e instanceof kvs.server.store.StoreClosedException)) {
+        if (!(e instanceof kvs.store.StoreClosedException)) {
             failures.failed(request, e, error);
         }
         return error(request.getId(), error);

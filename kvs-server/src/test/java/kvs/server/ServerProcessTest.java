@@ -75,7 +75,7 @@ class ServerProcessTest {
 
     @Test
     void salvage_startsADamagedStore_keepingEveryGoodRecord() throws Exception {
-        try (kvs.server.store.Store s = kvs.server.store.Store.open(dir)) {
+        try (kvs.store.Store s = kvs.store.Store.open(dir)) {
             for (int i = 0; i < 10; i++) {
                 s.set(("k" + i).getBytes(), ("v" + i).getBytes());
             }

@@ -19,7 +19,7 @@ import kvs.proto.Get;
 import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.proto.Stats;
-import kvs.server.store.Store;
+import kvs.store.Store;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,83 @@
+package kvs.store;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk layout of data files: the file header and the record (docs/FORMAT.md, "Data
+ * files"). Every constant of that format lives here. All integers are big-endian.
+ *
+ * <pre>
+ * file   := file-header record*
+ * file-header (8 bytes) := magic "KVSD" (4) | version u16 = 1 | kind u8 (0 log, 1 compacted)
+ *                          | reserved u8 = 0
+ * record := crc u32 | seq u64 | type u8 | key_len u32 | value_len u32 | key | value
+ *           crc is CRC32C (Castagnoli) of every byte of the record after the crc field
+ * </pre>
+ */
+final class RecordFormat {
+
+    /** "KVSD": a kvs data file. */
+    static final int DATA_MAGIC = 0x4B565344;
+    static final short VERSION = 1;
+    /** A data file written by the store's writer, appended to while it is the active file. */
+    static final byte KIND_LOG = 0;
+    /** A data file written by compaction: whole, or not in the store at all. */
+    static final byte KIND_COMPACTED = 1;
+    static final int KIND_OFFSET = 6;
+    static final int FILE_HEADER_BYTES = 8;
+
+    static final int CRC_BYTES = 4;
+    /** crc, seq, type, key_len, value_len. */
+    static final int HEADER_BYTES = CRC_BYTES + 8 + 1 + 4 + 4;
+    static final int SEQ_OFFSET = 4;
+    static final int TYPE_OFFSET = 12;
+    static final int KEY_LEN_OFFSET = 13;
+    static final int VALUE_LEN_OFFSET = 17;
+
+    static final byte TYPE_PUT = 1;
+    static final byte TYPE_TOMBSTONE = 2;
+
+    /** Keys are 1 byte to 64 KiB, as on the wire. */
+    static final int MAX_KEY_BYTES = 64 * 1024;
+    /** The largest record: it must fit a Java array. */
+    static final int MAX_RECORD_BYTES = Integer.MAX_VALUE - 16;
+
+    private RecordFormat() {
+    }
+
+    static ByteBuffer fileHeader(byte kind) {
+        ByteBuffer b = ByteBuffer.allocate(FILE_HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
+        b.putInt(DATA_MAGIC).putShort(VERSION).put(kind).put((byte) 0).flip();
+        return b;
+    }
+
+    /** The bytes of the record; its size is {@code recordSize(key.length, value.length)}. */
+    static ByteBuffer encode(long seq, byte type, byte[] key, byte[] value) {
+        int size = recordSize(key.length, value.length);
+        ByteBuffer b = ByteBuffer.allocate(size);
+        b.putInt(0).putLong(seq).put(type).putInt(key.length).putInt(value.length).put(key).put(value);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), CRC_BYTES, size - CRC_BYTES);
+        b.putInt(0, (int) crc.getValue());
+        b.flip();
+        return b;
+    }
+
+    static int recordSize(int keyLength, int valueLength) {
+        long size = (long) HEADER_BYTES + keyLength + valueLength;
+        if (size > MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("record of " + size + " bytes is over the limit of "
+                    + MAX_RECORD_BYTES + " bytes");
+        }
+        return (int) size;
+    }
+
+    /** Whether the CRC stored in {@code record[off..off+size)} matches its contents. */
+    static boolean crcMatches(byte[] record, int off, int size) {
+        CRC32C crc = new CRC32C();
+        crc.update(record, off + CRC_BYTES, size - CRC_BYTES);
+        return (int) crc.getValue() == ByteBuffer.wrap(record, off, CRC_BYTES).getInt();
+    }
+}

@@ -1,0 +1,282 @@
+package kvs.store;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One data file: positional reads for everyone, appends for its one writer (the store's writer
+ * for the active file, compaction for its outputs).
+ *
+ * <p>Reads are thread-safe ({@code pread}). {@link #append}, {@link #truncate} and {@link #size}
+ * are called only by the file's writer. A reader pins the file with {@link #tryAcquire} and
+ * {@link #release}; the store's own reference is dropped by {@link #retire}, and the channel
+ * closes when the last reference goes, so compaction never closes a file under a reader.
+ */
+final class Segment implements Closeable {
+
+    final int id;
+    final byte kind;
+    private final FileChannel channel;
+    private volatile Path path;
+    /** End of the last whole record; touched only by the file's writer. */
+    private long size;
+    /** Whether a failed append left bytes past {@link #size}; touched only by the file's writer. */
+    private boolean dirtyTail;
+    /** Bytes of records the keydir points at (the rest of the file is dead weight). */
+    private final AtomicLong live = new AtomicLong();
+    /** References: the store's, plus one per reader in a read. The channel closes at zero. */
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile boolean retired;
+
+    private Segment(int id, byte kind, Path path, FileChannel channel, long size) {
+        this.id = id;
+        this.kind = kind;
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+    }
+
+    /** Creates a new, empty data file with its header; fails if the file exists. */
+    static Segment create(Path path, int id, byte kind) throws IOException {
+        return create(StorageIo.real(), path, id, kind);
+    }
+
+    /**
+     * Creates a new, empty data file with its header through {@code io}; fails if the file
+     * exists. If the header cannot be written (a full disk), the file is deleted again: a failed
+     * creation leaves nothing behind.
+     */
+    static Segment create(StorageIo io, Path path, int id, byte kind) throws IOException {
+        FileChannel ch = io.open(path, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            writeFully(ch, RecordFormat.fileHeader(kind), 0);
+        } catch (IOException e) {
+            try {
+                ch.close();
+                Files.deleteIfExists(path);
+            } catch (IOException d) {
+                e.addSuppressed(d);
+            }
+            throw e;
+        }
+        return new Segment(id, kind, path, ch, RecordFormat.FILE_HEADER_BYTES);
+    }
+
+    /**
+     * Opens an existing data file for reading, and for appending if {@code writable}. The kind
+     * is read from the file header; a file too short for one is taken as a log file.
+     */
+    static Segment open(Path path, int id, boolean writable) throws IOException {
+        return open(StorageIo.real(), path, id, writable);
+    }
+
+    /** {@link #open(Path, int, boolean)}, a writable file opened through {@code io}. */
+    static Segment open(StorageIo io, Path path, int id, boolean writable) throws IOException {
+        FileChannel ch = writable
+                ? io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            byte kind = RecordFormat.KIND_LOG;
+            if (ch.size() >= RecordFormat.FILE_HEADER_BYTES) {
+                ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
+                while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+                    // read the whole header
+                }
+                kind = h.get(RecordFormat.KIND_OFFSET);
+            }
+            return new Segment(id, kind, path, ch, ch.size());
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Renames the file (a finished compaction output taking its final name). */
+    void moveTo(Path target) throws IOException {
+        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+        path = target;
+    }
+
+    long live() {
+        return live.get();
+    }
+
+    void addLive(long bytes) {
+        live.addAndGet(bytes);
+    }
+
+    /** Pins the file for a read; false if it has been retired (look the key up again). */
+    boolean tryAcquire() {
+        for (int r = refs.get(); r > 0; r = refs.get()) {
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void release() throws IOException {
+        if (refs.decrementAndGet() == 0) {
+            channel.close();
+        }
+    }
+
+    /** Drops the store's reference: the channel closes once the last reader is done. */
+    void retire() throws IOException {
+        retired = true;
+        release();
+    }
+
+    /** Whether compaction has retired the file (its records live on in other files). */
+    boolean retired() {
+        return retired;
+    }
+
+    FileChannel channel() {
+        return channel;
+    }
+
+    long size() {
+        return size;
+    }
+
+    /**
+     * Appends a whole record and returns its offset. On failure the file is cut back to where it
+     * was, so no partial record stays behind; if even that fails, the error says so, and the cut
+     * is made before the next append ({@link #cutDirtyTail}).
+     */
+    long append(ByteBuffer record) throws IOException {
+        return uninterrupted(() -> appendNow(record));
+    }
+
+    private long appendNow(ByteBuffer record) throws IOException {
+        cutDirtyTailNow();
+        long offset = size;
+        try {
+            writeFully(channel, record, offset);
+        } catch (IOException e) {
+            try {
+                channel.truncate(offset);
+            } catch (IOException t) {
+                dirtyTail = true;
+                e.addSuppressed(t);
+            }
+            throw e;
+        }
+        size = offset + record.limit();
+        return offset;
+    }
+
+    /**
+     * Cuts off the bytes a failed append left past the last whole record, if they could not be
+     * cut off at once: before the next append, and before the file is sealed, so that no record
+     * ends in the middle of them.
+     */
+    void cutDirtyTail() throws IOException {
+        uninterrupted(() -> {
+            cutDirtyTailNow();
+            return null;
+        });
+    }
+
+    private void cutDirtyTailNow() throws IOException {
+        if (dirtyTail) {
+            channel.truncate(size);
+            dirtyTail = false;
+        }
+    }
+
+    /** Reads {@code length} bytes at {@code offset}. */
+    byte[] read(long offset, int length) throws IOException {
+        return uninterrupted(() -> readNow(offset, length));
+    }
+
+    private byte[] readNow(long offset, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            if (channel.read(b, offset + b.position()) < 0) {
+                throw new EOFException(path + ": end of file at offset " + (offset + b.position())
+                        + " while reading " + length + " bytes at offset " + offset);
+            }
+        }
+        return bytes;
+    }
+
+    /** Cuts the file to {@code newSize} bytes, rewriting the file header if it was cut too. */
+    void truncate(long newSize) throws IOException {
+        uninterrupted(() -> {
+            truncateNow(newSize);
+            return null;
+        });
+    }
+
+    private void truncateNow(long newSize) throws IOException {
+        if (newSize < RecordFormat.FILE_HEADER_BYTES) {
+            channel.truncate(0);
+            writeFully(channel, RecordFormat.fileHeader(kind), 0);
+            newSize = RecordFormat.FILE_HEADER_BYTES;
+        } else {
+            channel.truncate(newSize);
+        }
+        size = newSize;
+    }
+
+    void force() throws IOException {
+        uninterrupted(() -> {
+            channel.force(false);
+            return null;
+        });
+    }
+
+    /** An I/O call on the file's channel. */
+    private interface Io<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code io} with the calling thread's interrupt status set aside, and restored after. A
+     * {@link FileChannel} closes itself when an interrupted thread uses it
+     * ({@link java.nio.channels.ClosedByInterruptException}): one interrupted caller would close
+     * the file for every other reader and writer of the store. An interrupt that arrives during
+     * the call itself still does; this closes the common case, a thread interrupted before.
+     */
+    private static <T> T uninterrupted(Io<T> io) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return io.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Closes the channel now, readers or not: for a store that is closing, or never opened. */
+    @Override
+    public void close() throws IOException {
+        refs.set(0);
+        channel.close();
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            p += ch.write(b, p);
+        }
+    }
+}

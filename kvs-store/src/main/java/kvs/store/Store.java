@@ -1,0 +1,753 @@
+package kvs.store;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A Bitcask key/value store in one directory: an embeddable library with no network code.
+ *
+ * <h2>Design</h2>
+ * Every write appends a record to the active data file; the {@link Keydir}, in memory, holds for
+ * each live key where its latest record lies. A read is one keydir lookup and one positional
+ * read, checked against the record's CRC32C. A removal appends a tombstone. When the active file
+ * would pass {@link StoreOptions#maxSegmentBytes()} it is sealed (fsynced, never written again,
+ * given a hint file) and a new one begun. {@link Compactor} rewrites the sealed files' live
+ * records into new files in the background, and deletes the old ones. Opening replays every data
+ * file, through its hint file where it has a good one ({@link StoreLoader}). File formats and
+ * recovery are in docs/FORMAT.md.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ * <li>Each record carries a sequence number, unique and increasing in the order writes are
+ *     applied. A key's value is that of its record with the highest sequence number, tombstones
+ *     included; so replay gives the same keydir in whatever order files are read, and compaction
+ *     may copy old records into files with new ids.
+ * <li>The keydir points only at whole, checksummed records written to the OS.
+ * <li>A write is in the file (handed to the OS with {@code pwrite}) before {@link #set} or
+ *     {@link #remove} returns, so it survives the death of the process. Surviving power loss
+ *     needs an fsync: {@link Syncer} does them as the {@link SyncPolicy} says, and the active
+ *     file is fsynced when it is sealed and when the store closes.
+ * <li>Each data file's live bytes are the sizes of the records the keydir points at; the rest
+ *     of the file is dead, and is what compaction reclaims.
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Any number of threads may call any method. Writers ({@code set}, {@code remove}, sealing,
+ * {@code close}) are serialized by {@link #writeLock}, which guards the active file and the
+ * sequence and file-id counters, and makes keydir updates follow file order. Readers take no
+ * lock: the keydir's lookups are optimistic, the file table is a concurrent map, positional reads
+ * do not move a file position, and a reader pins a file so that compaction cannot close it
+ * mid-read. One maintenance thread writes hint files and runs compactions.
+ *
+ * <h2>What a crash leaves</h2>
+ * At worst a record cut short, or a bad last record, at the end of the newest log file (cut off
+ * when the store opens, with a warning); or a compaction's half-written files (deleted when the
+ * store opens), or a committed compaction not yet tidied up (finished when the store opens).
+ * Damage anywhere else stops the open with a {@link CorruptionException} naming file and offset.
+ *
+ * <h2>Full disk, failed fsync</h2>
+ * A write the disk has no room for fails, and is cut back off the file: nothing of it stays
+ * reachable, and the next write that fits succeeds. A seal that cannot begin the next file leaves
+ * the active file as it was, and no new file. A hint that cannot be written is retried at the next
+ * seal and at close. An fsync that fails cannot be retried (the kernel may have dropped the
+ * written pages): the store turns read-only, refusing every write with a
+ * {@link StoreReadOnlyException} naming the failure, until it is reopened. Reads go on.
+ */
+public final class Store implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Store.class.getName());
+    /** Writes between two checks of whether automatic compaction is due. */
+    private static final int COMPACTION_CHECK_INTERVAL = 1024;
+
+    private final Path dir;
+    private final StoreOptions options;
+    private final DirectoryLock dirLock;
+    final Keydir keydir;
+    final ConcurrentHashMap<Integer, Segment> segments;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ExecutorService maintenance;
+    private final Compactor compactor;
+    private final Syncer syncer;
+    private final AtomicBoolean compactionQueued = new AtomicBoolean();
+    /** Spaces automatic compactions out after a failure; used by the maintenance thread. */
+    private final Backoff compactionBackoff = new Backoff(1_000, 300_000, System::currentTimeMillis);
+    private final AtomicLong compactions = new AtomicLong();
+    private final AtomicLong damagedReads = new AtomicLong();
+    private volatile long lastCompactionMillis;
+    /** The data file taking appends; guarded by {@link #writeLock}, read by compaction. */
+    private volatile Segment active;
+    /** The sequence number of the next write; guarded by {@link #writeLock}. */
+    private long nextSeq;
+    /** The sequence number of the last write; guarded by {@link #writeLock}. */
+    private long lastSeq;
+    /** The id of the next data file; guarded by {@link #writeLock}. */
+    private int nextId;
+    /** Guarded by {@link #writeLock}. */
+    private int writesSinceCheck;
+    private volatile boolean closed;
+    /** Why the store refuses writes, or null; written under {@link #writeLock}, read anywhere. */
+    private volatile ReadOnly readOnly;
+    /** Sealed files whose hint could not be written: retried at the next seal and at close. */
+    private final Set<Segment> hintsPending = ConcurrentHashMap.newKeySet();
+
+    /** A failed fsync: which file, when, why. */
+    private record ReadOnly(Path file, Instant at, IOException cause) {
+        StoreReadOnlyException exception() {
+            return new StoreReadOnlyException(file, at, cause);
+        }
+    }
+
+    private Store(Path dir, StoreOptions options, DirectoryLock dirLock, StoreLoader.Loaded loaded) {
+        this.dir = dir;
+        this.options = options;
+        this.dirLock = dirLock;
+        this.keydir = loaded.keydir();
+        this.segments = loaded.segments();
+        this.active = loaded.active();
+        this.nextSeq = loaded.nextSeq();
+        this.lastSeq = loaded.nextSeq() - 1;
+        this.nextId = loaded.nextId();
+        this.maintenance = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kvs-store-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        this.compactor = new Compactor(this);
+        this.syncer = new Syncer(options.sync(), options.syncInterval(), new Syncer.Target() {
+            @Override
+            public Syncer.Snapshot snapshot() {
+                return syncSnapshot();
+            }
+
+            @Override
+            public void fsyncFailed(Path file, IOException cause) {
+                turnReadOnly(file, cause);
+            }
+        }, dir.toString());
+    }
+
+    /** The last write and the file it is in, for the syncer. */
+    private Syncer.Snapshot syncSnapshot() {
+        writeLock.lock();
+        try {
+            return new Syncer.Snapshot(lastSeq, active);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Refuses writes from now on, for the reason of the first failed fsync. */
+    private void turnReadOnly(Path file, IOException cause) {
+        writeLock.lock();
+        try {
+            if (readOnly == null) {
+                readOnly = new ReadOnly(file, Instant.now(), cause);
+                LOG.log(Level.ERROR, "{0}: an fsync of {1} failed ({2}); the store is read-only from"
+                        + " now on: reads go on, writes are refused; restart to recover", dir, file,
+                        cause.getMessage());
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** An fsync done by the writer failed: read-only, and every write waiting for one fails. */
+    private StoreReadOnlyException fsyncFailedLocked(Path file, IOException cause) {
+        turnReadOnly(file, cause);
+        syncer.failWaiters(cause);
+        return readOnly.exception();
+    }
+
+    /** Opens the store in {@code dir} with default options, creating the directory if needed. */
+    public static Store open(Path dir) throws IOException {
+        return open(dir, StoreOptions.defaults());
+    }
+
+    /**
+     * Opens the store in {@code dir}, creating the directory if needed, and replays its files.
+     *
+     * @throws StoreLockedException if another store has the directory open
+     * @throws CorruptionException if a file is damaged other than at the tail of the newest
+     */
+    public static Store open(Path dir, StoreOptions options) throws IOException {
+        return open(dir, options, false);
+    }
+
+    /**
+     * Opens the store keeping every record that checks out: each damaged data file is copied
+     * aside as {@code <file>.corrupt-<time>} and rewritten without its damage; what was skipped is
+     * logged. For a store that {@link #open} refused with a {@link CorruptionException}.
+     */
+    public static Store openSalvaging(Path dir, StoreOptions options) throws IOException {
+        return open(dir, options, true);
+    }
+
+    private static Store open(Path dir, StoreOptions options, boolean salvage) throws IOException {
+        Files.createDirectories(dir);
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        StoreLoader.Loaded loaded;
+        try {
+            loaded = StoreLoader.load(dir, options, salvage);
+        } catch (IOException | RuntimeException e) {
+            try {
+                lock.close();
+            } catch (IOException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
+        }
+        Store store = new Store(dir, options, lock, loaded);
+        for (Segment s : loaded.needHints()) {
+            store.hintsPending.add(s);
+            store.maintenance.execute(() -> store.writeHint(s));
+        }
+        store.maybeScheduleCompaction();
+        return store;
+    }
+
+    /** The value of {@code key}, or {@code null} if the store does not hold it. */
+    public byte[] get(byte[] key) throws IOException {
+        checkKey(key);
+        for (int attempt = 0; ; attempt++) {
+            ensureOpen();
+            Location loc = keydir.get(key);
+            if (loc == null) {
+                return null;
+            }
+            Segment seg = segments.get(loc.segment());
+            if (seg == null || !seg.tryAcquire()) {
+                // Compaction moved the record and retired the file after our lookup: look again.
+                if (attempt > 1000) {
+                    throw new IOException("key's record keeps moving; giving up after 1000 lookups");
+                }
+                continue;
+            }
+            byte[] record;
+            try {
+                record = seg.read(loc.offset(), loc.size());
+            } catch (ClosedChannelException e) {
+                ensureOpen();
+                throw e;
+            } finally {
+                seg.release();
+            }
+            try {
+                return valueOf(record, key, seg, loc);
+            } catch (CorruptionException e) {
+                // Counted, not logged: the caller gets the file and offset, and the server logs
+                // it once a second at most (a hot damaged key must not flood the log).
+                damagedReads.incrementAndGet();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The value in a record read where the keydir points: its checksum, type, lengths and key must
+     * all agree, else the record is damaged (a tombstone, or a record of an unknown type, where a
+     * put should be, is damage too).
+     */
+    static byte[] valueOf(byte[] record, byte[] key, Segment seg, Location loc)
+            throws CorruptionException {
+        if (record.length < RecordFormat.HEADER_BYTES || !RecordFormat.crcMatches(record, 0, record.length)) {
+            throw new CorruptionException(seg.path(), loc.offset(), "checksum mismatch in record of "
+                    + loc.size() + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(record);
+        byte type = b.get(RecordFormat.TYPE_OFFSET);
+        if (type != RecordFormat.TYPE_PUT) {
+            throw new CorruptionException(seg.path(), loc.offset(), (type == RecordFormat.TYPE_TOMBSTONE
+                    ? "a tombstone" : "a record of unknown type " + type) + " where the keydir expects"
+                    + " a put");
+        }
+        int keyLen = b.getInt(RecordFormat.KEY_LEN_OFFSET);
+        long valueLen = Integer.toUnsignedLong(b.getInt(RecordFormat.VALUE_LEN_OFFSET));
+        if ((long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen) + valueLen != record.length) {
+            throw new CorruptionException(seg.path(), loc.offset(), "record lengths disagree with its"
+                    + " size of " + record.length + " bytes");
+        }
+        if (keyLen != key.length || !Arrays.equals(record, RecordFormat.HEADER_BYTES,
+                RecordFormat.HEADER_BYTES + keyLen, key, 0, key.length)) {
+            throw new CorruptionException(seg.path(), loc.offset(),
+                    "record holds another key than the keydir says");
+        }
+        return Arrays.copyOfRange(record, RecordFormat.HEADER_BYTES + keyLen, record.length);
+    }
+
+    /**
+     * Sets {@code key} to {@code value}. When this returns, the write is in the file, and durable
+     * as the sync policy promises (fsynced, for {@link SyncPolicy#ALWAYS}).
+     */
+    public void set(byte[] key, byte[] value) throws IOException {
+        await(setAsync(key, value));
+    }
+
+    /**
+     * Sets {@code key} to {@code value} without waiting for an fsync: when this returns the write
+     * is in the file; the future completes when it is durable as the sync policy promises.
+     */
+    public CompletableFuture<Void> setAsync(byte[] key, byte[] value) throws IOException {
+        checkKey(key);
+        if (value == null) {
+            throw new IllegalArgumentException("value is null");
+        }
+        byte[] k = key.clone();
+        long seq;
+        writeLock.lock();
+        try {
+            ensureWritable();
+            seq = nextSeq;
+            ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
+            int size = record.remaining();
+            Segment seg = appendLocked(record);
+            int offset = (int) (seg.size() - size);
+            nextSeq = seq + 1;
+            lastSeq = seq;
+            seg.addLive(size);
+            Location old = keydir.put(k, seg.id, offset, size);
+            if (old != null) {
+                addLive(old, -old.size());
+            }
+            afterWriteLocked();
+        } finally {
+            writeLock.unlock();
+        }
+        return syncer.whenDurable(seq);
+    }
+
+    /**
+     * Removes {@code key}, durably as the sync policy promises.
+     *
+     * @return whether the store held the key; if not, nothing is written
+     */
+    public boolean remove(byte[] key) throws IOException {
+        return await(removeAsync(key));
+    }
+
+    /**
+     * Removes {@code key} without waiting for an fsync: when this returns the tombstone is in the
+     * file; the future completes, with whether the store held the key, when it is durable.
+     */
+    public CompletableFuture<Boolean> removeAsync(byte[] key) throws IOException {
+        checkKey(key);
+        long seq;
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (keydir.get(key) == null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            seq = nextSeq;
+            appendLocked(RecordFormat.encode(seq, RecordFormat.TYPE_TOMBSTONE, key, new byte[0]));
+            nextSeq = seq + 1;
+            lastSeq = seq;
+            Location old = keydir.remove(key);
+            addLive(old, -old.size());
+            afterWriteLocked();
+        } finally {
+            writeLock.unlock();
+        }
+        return syncer.whenDurable(seq).thenApply(v -> true);
+    }
+
+    /** Accounts live bytes to a file, unless compaction retired it meanwhile (it is gone). */
+    private void addLive(Location loc, long bytes) {
+        Segment s = segments.get(loc.segment());
+        if (s != null) {
+            s.addLive(bytes);
+        }
+    }
+
+    /** Waits for a write's durability; its failure becomes an IOException. */
+    private static <T> T await(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for an fsync");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * Compacts now: seals the active file if it holds anything, then rewrites every sealed file's
+     * live records and deletes the old files. Waits until done. Reads and writes go on meanwhile.
+     */
+    public void compact() throws IOException {
+        await(compactAsync());
+    }
+
+    /** {@link #compact} without waiting: the future completes when the compaction has finished. */
+    public CompletableFuture<Void> compactAsync() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            ensureOpen();
+            maintenance.execute(() -> {
+                try {
+                    writeLock.lock();
+                    try {
+                        ensureWritable();
+                        if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
+                            sealLocked();
+                        }
+                    } finally {
+                        writeLock.unlock();
+                    }
+                    if (!compactor.run()) {
+                        throw new StoreClosedException(); // abandoned: the store is closing
+                    }
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+        } catch (StoreClosedException | java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new StoreClosedException());
+        }
+        return done;
+    }
+
+    /** How many keys the store holds. */
+    public int size() {
+        return keydir.size();
+    }
+
+    /**
+     * The store's figures. Takes no lock and waits for nothing (no disk, no writer, no
+     * compaction), so that a stats request is answered at once even while maintenance runs.
+     */
+    public StoreStats stats() {
+        long live = 0;
+        long total = 0;
+        int count = 0;
+        for (Segment s : segments.values()) {
+            live += s.live();
+            total += s.size();
+            count++;
+        }
+        return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
+                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles(), readOnly != null);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public StoreOptions options() {
+        return options;
+    }
+
+    /**
+     * Stops maintenance (a compaction in progress is abandoned and its files deleted), seals the
+     * active file, closes every file and releases the directory. Idempotent.
+     */
+    @Override
+    public void close() throws IOException {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            writeLock.unlock();
+        }
+        maintenance.shutdown();
+        try {
+            if (!maintenance.awaitTermination(60, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "{0}: maintenance still running after 60 s; closing anyway", dir);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        syncer.stop();
+        IOException failure = null;
+        writeLock.lock();
+        try {
+            try {
+                active.cutDirtyTail();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "{0}: could not cut off the part of a failed write ({1}); the"
+                        + " next start cuts it off as a torn tail", active.path(), e.getMessage());
+            }
+            active.force();
+            // A hint is an optimisation: one that cannot be written (a full disk) is a warning,
+            // and opening reads the data file instead. None after a failed fsync: the file's
+            // pages in memory may not be what is on disk; opening checks every record.
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+                hintsPending.add(active);
+            }
+            for (Segment s : List.copyOf(hintsPending)) {
+                writeHint(s);
+            }
+        } catch (IOException e) {
+            failure = e;
+        } finally {
+            writeLock.unlock();
+        }
+        for (Segment s : segments.values()) {
+            failure = closeCollecting(s, failure);
+        }
+        failure = closeCollecting(dirLock, failure);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    // ---- for the writer and Compactor ----
+
+    /** Appends a record, sealing the active file first if the record would overfill it. */
+    private Segment appendLocked(ByteBuffer record) throws IOException {
+        int size = record.remaining();
+        if (active.size() > RecordFormat.FILE_HEADER_BYTES
+                && active.size() + size > options.maxSegmentBytes()) {
+            sealLocked();
+        }
+        active.append(record);
+        return active;
+    }
+
+    /** Seals the active file (fsync; its hint is written in the background) and starts a new one. */
+    private void sealLocked() throws IOException {
+        Segment sealed = active;
+        sealed.cutDirtyTail();
+        try {
+            sealed.force();
+        } catch (IOException e) {
+            throw fsyncFailedLocked(sealed.path(), e);
+        }
+        syncer.counted();
+        if (nextId > SegmentNames.MAX_ID) {
+            throw new IOException("data file ids exhausted in " + dir);
+        }
+        int id = nextId;
+        Path path = SegmentNames.dataFile(dir, id);
+        Segment next;
+        try {
+            next = Segment.create(options.io(), path, id, RecordFormat.KIND_LOG);
+        } catch (IOException e) {
+            if (Files.exists(path)) {
+                nextId = id + 1; // the failed creation could not be undone: never reuse its name
+            }
+            throw e; // the active file stays as it was, and is sealed by a later write
+        }
+        nextId = id + 1;
+        segments.put(next.id, next);
+        active = next;
+        try {
+            FileSync.directory(options.io(), dir);
+        } catch (IOException e) {
+            throw fsyncFailedLocked(dir, e);
+        }
+        hintsPending.add(sealed);
+        for (Segment s : List.copyOf(hintsPending)) {
+            maintenance.execute(() -> writeHint(s));
+        }
+        maybeScheduleCompactionLocked();
+    }
+
+    private void afterWriteLocked() {
+        if (++writesSinceCheck >= COMPACTION_CHECK_INTERVAL) {
+            writesSinceCheck = 0;
+            maybeScheduleCompactionLocked();
+        }
+    }
+
+    private int allocateIdLocked() throws IOException {
+        if (nextId > SegmentNames.MAX_ID) {
+            throw new IOException("data file ids exhausted in " + dir);
+        }
+        return nextId++;
+    }
+
+    /** A new data file id, for compaction's outputs. */
+    int allocateId() throws IOException {
+        writeLock.lock();
+        try {
+            return allocateIdLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** The sealed data files, oldest id first. */
+    List<Segment> sealedSegments() {
+        Segment a = active;
+        List<Segment> sealed = new ArrayList<>();
+        for (Segment s : segments.values()) {
+            if (s != a) {
+                sealed.add(s);
+            }
+        }
+        sealed.sort(Comparator.comparingInt(s -> s.id));
+        return sealed;
+    }
+
+    Compactor compactorForTest() {
+        return compactor;
+    }
+
+    /** Waits until the maintenance work queued so far (hints, compactions) is done: for tests. */
+    void awaitMaintenanceForTest() throws Exception {
+        maintenance.submit(() -> { }).get(60, TimeUnit.SECONDS);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void compactionFinished() {
+        compactions.incrementAndGet();
+        lastCompactionMillis = System.currentTimeMillis();
+    }
+
+    private void maybeScheduleCompaction() {
+        writeLock.lock();
+        try {
+            maybeScheduleCompactionLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Queues a compaction if it is due ({@link #compactionDue}) and not backing off after a failure.
+     * The queued task checks again when it starts: a compaction finished meanwhile (an on-demand
+     * one, say) may have made it needless.
+     */
+    private void maybeScheduleCompactionLocked() {
+        if (closed || readOnly != null || compactionQueued.get() || !compactionBackoff.ready()
+                || compactionDue() == null) {
+            return;
+        }
+        if (compactionQueued.compareAndSet(false, true)) {
+            maintenance.execute(() -> {
+                compactionQueued.set(false);
+                String due = compactionDue();
+                if (closed || readOnly != null || due == null) {
+                    return;
+                }
+                LOG.log(Level.INFO, "{0}: compacting: {1}", dir, due);
+                try {
+                    compactor.run();
+                    compactionBackoff.succeeded();
+                } catch (IOException | RuntimeException e) {
+                    long delay = compactionBackoff.failed();
+                    LOG.log(Level.WARNING, "{0}: compaction failed ({1}); the store goes on without it,"
+                            + " and tries again no sooner than in {2} s", dir, e.toString(), delay / 1000);
+                }
+            });
+        }
+    }
+
+    /**
+     * Whether the dead bytes of the sealed files compaction takes (not the damaged ones it leaves
+     * out) have reached both thresholds: a description of them if so, else {@code null}.
+     */
+    private String compactionDue() {
+        long total = 0;
+        long live = 0;
+        Segment a = active;
+        for (Segment s : segments.values()) {
+            if (s != a && !compactor.leftOut(s.id)) {
+                total += s.size();
+                live += s.live();
+            }
+        }
+        long dead = total - live;
+        return dead >= options.compactMinBytes() && dead >= options.compactRatio() * total && dead > 0
+                ? dead + " of " + total + " bytes in sealed files are dead" : null;
+    }
+
+    /** Completes once the maintenance tasks queued before it have run: for tests. */
+    CompletableFuture<Void> maintenanceDrained() {
+        return CompletableFuture.runAsync(() -> { }, maintenance);
+    }
+
+    /**
+     * Writes a sealed file's hint, if it is still pending. Runs on the maintenance thread, and in
+     * close() once that has stopped. A failure is a warning: the hint is tried again at the next
+     * seal and at close, and until then opening reads the data file instead.
+     */
+    private void writeHint(Segment s) {
+        if (!hintsPending.remove(s) || segments.get(s.id) != s) {
+            return; // compacted away meanwhile, or written already
+        }
+        try {
+            if (HintFile.writeFor(s, dir, options.io())) {
+                FileSync.directory(options.io(), dir);
+            }
+        } catch (IOException e) {
+            hintsPending.add(s);
+            LOG.log(Level.WARNING, "{0}: could not write hint file ({1}); it is tried again at the"
+                    + " next seal or stop; until then, opening reads the data file instead", s.path(),
+                    e.getMessage());
+        }
+    }
+
+    private void ensureOpen() throws StoreClosedException {
+        if (closed) {
+            throw new StoreClosedException();
+        }
+    }
+
+    /** For writers, under {@link #writeLock}: open, and no fsync has failed. */
+    private void ensureWritable() throws IOException {
+        ensureOpen();
+        ReadOnly r = readOnly;
+        if (r != null) {
+            throw r.exception();
+        }
+    }
+
+    private static void checkKey(byte[] key) {
+        if (key == null || key.length == 0) {
+            throw new IllegalArgumentException("empty key: a key is 1 to "
+                    + RecordFormat.MAX_KEY_BYTES + " bytes");
+        }
+        if (key.length > RecordFormat.MAX_KEY_BYTES) {
+            throw new IllegalArgumentException("key of " + key.length + " bytes is over the limit of "
+                    + RecordFormat.MAX_KEY_BYTES + " bytes");
+        }
+    }
+
+    private static IOException closeCollecting(AutoCloseable c, IOException failure) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            IOException io = e instanceof IOException x ? x : new IOException(e);
+            if (failure == null) {
+                return io;
+            }
+            failure.addSuppressed(io);
+        }
+        return failure;
+    }
+}

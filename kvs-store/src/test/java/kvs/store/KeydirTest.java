@@ -1,0 +1,249 @@
+package kvs.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+class KeydirTest {
+
+    private static byte[] k(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void put_get_remove() {
+        Keydir kd = new Keydir();
+        assertNull(kd.put(k("a"), 1, 8, 30));
+        assertEquals(new Location(1, 8, 30), kd.get(k("a")));
+        assertEquals(new Location(1, 8, 30), kd.put(k("a"), 2, 100, 31));
+        assertEquals(new Location(2, 100, 31), kd.get(k("a")));
+        assertEquals(1, kd.size());
+        assertEquals(new Location(2, 100, 31), kd.remove(k("a")));
+        assertNull(kd.get(k("a")));
+        assertNull(kd.remove(k("a")));
+        assertEquals(0, kd.size());
+    }
+
+    @Test
+    void randomOperations_matchAHashMap() {
+        Keydir kd = new Keydir();
+        Map<String, Location> model = new HashMap<>();
+        Random rnd = new Random(11);
+        for (int i = 0; i < 200_000; i++) {
+            String key = "k" + rnd.nextInt(5_000);
+            switch (rnd.nextInt(3)) {
+                case 0, 1 -> {
+                    Location loc = new Location(rnd.nextInt(100), rnd.nextInt(1 << 30), rnd.nextInt(1000));
+                    assertEquals(model.put(key, loc), kd.put(k(key), loc.segment(), loc.offset(), loc.size()));
+                }
+                default -> assertEquals(model.remove(key), kd.remove(k(key)));
+            }
+        }
+        assertEquals(model.size(), kd.size());
+        for (int i = 0; i < 5_000; i++) {
+            assertEquals(model.get("k" + i), kd.get(k("k" + i)), "k" + i);
+        }
+    }
+
+    @Test
+    void replaceIfAt_onlyWhereStillAtTheOldPlace() {
+        Keydir kd = new Keydir();
+        kd.put(k("a"), 1, 8, 30);
+        assertFalse(kd.replaceIfAt(k("a"), 1, 9, 5, 8, 30));
+        assertFalse(kd.replaceIfAt(k("b"), 1, 8, 5, 8, 30));
+        assertTrue(kd.replaceIfAt(k("a"), 1, 8, 5, 16, 30));
+        assertEquals(new Location(5, 16, 30), kd.get(k("a")));
+    }
+
+    @Test
+    void loading_highestSeqWins_tombstonesDroppedAtTheEnd() {
+        Keydir kd = Keydir.forLoading();
+        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false) == Keydir.LoadResult.KEPT);
+        Keydir.LoadResult older = kd.putIfNewer(k("a"), 1, 8, 30, 3, false);
+        assertTrue(older.lost());
+        Keydir.LoadResult tomb = kd.putIfNewer(k("a"), 3, 8, 22, 7, true);
+        assertTrue(tomb.displacedLive());
+        assertEquals(2, tomb.displacedSegment());
+        // An older put, read after the tombstone (files replay in any order), stays dead.
+        assertTrue(kd.putIfNewer(k("a"), 1, 40, 30, 6, false).lost());
+        kd.putIfNewer(k("b"), 1, 70, 30, 4, false);
+        assertEquals(7, kd.finishLoad());
+        assertNull(kd.get(k("a")));
+        assertEquals(new Location(1, 70, 30), kd.get(k("b")));
+        assertEquals(1, kd.size());
+    }
+
+    @Test
+    void concurrentReaders_duringGrowthAndRemoval_neverSeeWrongLocations() throws Exception {
+        Keydir kd = new Keydir();
+        int n = 50_000;
+        for (int i = 0; i < 1000; i++) {
+            kd.put(k("stable" + i), 7, i, 99);
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> failure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                Random rnd = new Random(1);
+                while (!stop.get()) {
+                    int i = rnd.nextInt(1000);
+                    Location loc = kd.get(k("stable" + i));
+                    if (loc == null || loc.offset() != i || loc.segment() != 7) {
+                        failure.set("stable" + i + " -> " + loc);
+                        return;
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set("reader threw " + t);
+            }
+        });
+        reader.start();
+        try {
+            for (int i = 0; i < n; i++) {
+                kd.put(k("churn" + i), 1, i, 10);
+                if (i % 3 == 0) {
+                    kd.remove(k("churn" + (i / 2)));
+                }
+            }
+        } finally {
+            stop.set(true);
+            reader.join(10_000);
+        }
+        assertNull(failure.get(), failure.get());
+    }
+
+    @Test
+    void hash_spreadsSimilarKeys() {
+        int buckets = 1024;
+        int[] count = new int[buckets];
+        for (int i = 0; i < 100_000; i++) {
+            count[Keydir.hash(k(String.format("key-%012d", i))) & (buckets - 1)]++;
+        }
+        for (int c : count) {
+            assertTrue(c > 40 && c < 160, "bucket count " + c);
+        }
+    }
+
+    @Test
+    void loading_aTombstoneSeenFirst_isNotALiveKey_andIsDroppedAtTheEnd() {
+        Keydir kd = Keydir.forLoading();
+        assertTrue(kd.putIfNewer(k("gone"), 1, 8, 22, 4, true) == Keydir.LoadResult.KEPT);
+        assertEquals(0, kd.size(), "a tombstone is not a live key, even while loading");
+        kd.putIfNewer(k("b"), 1, 30, 23, 5, false);
+        assertEquals(1, kd.size());
+        assertEquals(5, kd.finishLoad());
+        assertNull(kd.get(k("gone")));
+        assertEquals(new Location(1, 30, 23), kd.get(k("b")));
+        assertEquals(1, kd.size());
+    }
+
+    @Test
+    void loading_sizeFollowsTombstonesReplacedEitherWay() {
+        Keydir kd = Keydir.forLoading();
+        kd.putIfNewer(k("a"), 1, 8, 22, 1, true);
+        kd.putIfNewer(k("a"), 1, 30, 23, 2, false);
+        assertEquals(1, kd.size(), "a put newer than the key's tombstone makes it live");
+        kd.putIfNewer(k("b"), 1, 53, 23, 3, false);
+        kd.putIfNewer(k("b"), 1, 76, 22, 4, true);
+        assertEquals(1, kd.size(), "a tombstone newer than the key's put makes it dead");
+        kd.finishLoad();
+        assertEquals(new Location(1, 30, 23), kd.get(k("a")));
+        assertNull(kd.get(k("b")));
+        assertEquals(1, kd.size());
+    }
+
+    @Test
+    void loading_equalSeq_theFirstRecordSeenStays() {
+        // A record copied by compaction keeps its seq; both copies may be read if a crash left both.
+        Keydir kd = Keydir.forLoading();
+        kd.putIfNewer(k("a"), 1, 8, 30, 5, false);
+        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false).lost());
+        kd.finishLoad();
+        assertEquals(new Location(1, 8, 30), kd.get(k("a")));
+    }
+
+    @Test
+    void finishLoad_withExactlyOneFullPageOfEntries_dropsTheTombstone() {
+        Keydir kd = Keydir.forLoading();
+        int page = 4096; // Keydir's PAGE_SIZE: the entries fill page 0 exactly, page 1 is not allocated
+        for (int i = 0; i < page; i++) {
+            kd.putIfNewer(k("k" + i), 1, 8 + i, 25, i + 1, i == 7);
+        }
+        assertEquals(page, kd.finishLoad());
+        assertEquals(page - 1, kd.size());
+        assertNull(kd.get(k("k7")));
+        assertEquals(new Location(1, 8 + page - 1, 25), kd.get(k("k" + (page - 1))));
+    }
+
+    @Test
+    void get_whileAWriterHoldsTheLock_waitsForIt_andFindsTheFirstEntry() throws Exception {
+        Keydir kd = new Keydir();
+        kd.put(k("first"), 3, 8, 40); // entry 0
+        CompletableFuture<Location> got = new CompletableFuture<>();
+        Thread reader = new Thread(() -> got.complete(kd.get(k("first"))));
+        kd.whileWriteLockedForTest(() -> {
+            reader.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reader.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            assertEquals(Thread.State.WAITING, reader.getState(), "the reader waits for the write lock");
+            assertFalse(got.isDone());
+        });
+        assertEquals(new Location(3, 8, 40), got.get(10, TimeUnit.SECONDS));
+        reader.join(10_000);
+    }
+
+    @Test
+    void remove_aroundTheIndexsWrapPoint_keepsEveryOtherKeyFindable() {
+        // Keys whose home slots (in the first, 1024-slot index) straddle the end of the index, so
+        // that their probe chains wrap around to slot 0 and deletion must shift them back across it.
+        int slots = 1024;
+        int[] homes = {1021, 1022, 1023, 0, 1};
+        List<String> keys = new ArrayList<>();
+        for (int home : homes) {
+            int found = 0;
+            for (int i = 0; i < 1_000_000 && found < 3; i++) {
+                String key = "w" + i;
+                if ((Keydir.hash(k(key)) & (slots - 1)) == home) {
+                    keys.add(key);
+                    found++;
+                }
+            }
+            assertEquals(3, found, "keys with home slot " + home);
+        }
+        Random rnd = new Random(5);
+        for (int round = 0; round < 300; round++) {
+            Keydir kd = new Keydir();
+            Collections.shuffle(keys, rnd);
+            Map<String, Location> model = new HashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                kd.put(k(keys.get(i)), 1, 8 + i, 30);
+                model.put(keys.get(i), new Location(1, 8 + i, 30));
+            }
+            Collections.shuffle(keys, rnd);
+            for (String gone : keys) {
+                assertEquals(model.remove(gone), kd.remove(k(gone)), gone);
+                for (String key : keys) {
+                    assertEquals(model.get(key), kd.get(k(key)), "round " + round + ", after removing " + gone);
+                }
+            }
+            assertEquals(0, kd.size());
+        }
+    }
+}
