@@ -65,6 +65,62 @@ final class RecordFormat {
         return b;
     }
 
+    /**
+     * A record built but for its sequence number: the writer builds it (copying key and value in,
+     * and computing their CRC, which is most of the work for a large value) before it takes the
+     * store's write lock, and {@link #finish finishes} it under the lock with the sequence number,
+     * the only part that must wait for the lock.
+     *
+     * <p>A record of at most {@link #SCRATCH_BYTES} is built in a direct buffer of the calling
+     * thread's, reused from one write to the next: no allocation, and the file write needs no
+     * copy into a temporary direct buffer of the JDK's. So a thread must write a draft before it
+     * makes its next one (the store's writers do: draft, lock, finish, append, unlock).
+     */
+    static final class Draft {
+        private final ByteBuffer buffer;
+        private final int bodyCrc;
+        private final int bodyBytes;
+
+        private Draft(ByteBuffer buffer, int bodyCrc, int bodyBytes) {
+            this.buffer = buffer;
+            this.bodyCrc = bodyCrc;
+            this.bodyBytes = bodyBytes;
+        }
+
+        /** The record's size in bytes. */
+        int size() {
+            return buffer.limit();
+        }
+
+        /** Stamps the sequence number and the CRC; the record is ready to append. */
+        ByteBuffer finish(long seq) {
+            buffer.putLong(SEQ_OFFSET, seq);
+            CRC32C head = new CRC32C();
+            head.update(buffer.duplicate().position(CRC_BYTES).limit(HEADER_BYTES));
+            buffer.putInt(0, Crc32c.combine((int) head.getValue(), bodyCrc, bodyBytes));
+            return buffer.position(0);
+        }
+    }
+
+    /** Records up to this size are drafted in a per-thread direct buffer. */
+    static final int SCRATCH_BYTES = 64 * 1024;
+    private static final ThreadLocal<ByteBuffer> SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
+
+    /**
+     * Drafts a record of {@code type} for {@code key} and the remaining bytes of {@code value}
+     * (whose position is left unchanged).
+     */
+    static Draft draft(byte type, byte[] key, ByteBuffer value) {
+        int size = recordSize(key.length, value.remaining());
+        ByteBuffer b = size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
+        b.putInt(0).putLong(0).put(type).putInt(key.length).putInt(value.remaining())
+                .put(key).put(value.duplicate());
+        CRC32C body = new CRC32C();
+        body.update(b.flip().position(HEADER_BYTES));
+        return new Draft(b, (int) body.getValue(), size - HEADER_BYTES);
+    }
+
     static int recordSize(int keyLength, int valueLength) {
         long size = (long) HEADER_BYTES + keyLength + valueLength;
         if (size > MAX_RECORD_BYTES) {

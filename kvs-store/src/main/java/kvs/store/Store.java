@@ -77,6 +77,9 @@ public final class Store implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Store.class.getName());
     /** Writes between two checks of whether automatic compaction is due. */
     private static final int COMPACTION_CHECK_INTERVAL = 1024;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    /** What {@link #getAtMost} returns for a record over its limit; see {@link #isOverLimit}. */
+    private static final byte[] OVER_LIMIT = new byte[0];
 
     private final Path dir;
     private final StoreOptions options;
@@ -103,6 +106,11 @@ public final class Store implements AutoCloseable {
     private int nextId;
     /** Guarded by {@link #writeLock}. */
     private int writesSinceCheck;
+    /**
+     * Set while the writer seals the active file, holding the write lock through an fsync:
+     * {@link #trySetAsync} and {@link #tryRemoveAsync} then return at once rather than wait.
+     */
+    private volatile boolean sealing;
     private volatile boolean closed;
     /** Why the store refuses writes, or null; written under {@link #writeLock}, read anywhere. */
     private volatile ReadOnly readOnly;
@@ -226,12 +234,25 @@ public final class Store implements AutoCloseable {
 
     /** The value of {@code key}, or {@code null} if the store does not hold it. */
     public byte[] get(byte[] key) throws IOException {
+        return getAtMost(key, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The value of {@code key}, or {@code null} if the store does not hold it; but if its record
+     * is over {@code maxRecordBytes} (the value plus the key and {@value RecordFormat#HEADER_BYTES}
+     * bytes), reads nothing and returns a marker that {@link #isOverLimit} recognises. For a
+     * thread that may read small values but should hand large ones to another (an event loop).
+     */
+    public byte[] getAtMost(byte[] key, int maxRecordBytes) throws IOException {
         checkKey(key);
         for (int attempt = 0; ; attempt++) {
             ensureOpen();
             Location loc = keydir.get(key);
             if (loc == null) {
                 return null;
+            }
+            if (loc.size() > maxRecordBytes) {
+                return OVER_LIMIT;
             }
             Segment seg = segments.get(loc.segment());
             if (seg == null || !seg.tryAcquire()) {
@@ -259,6 +280,11 @@ public final class Store implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /** Whether {@code value}, returned by {@link #getAtMost}, is the marker of a record over the limit. */
+    public static boolean isOverLimit(byte[] value) {
+        return value == OVER_LIMIT;
     }
 
     /**
@@ -306,19 +332,46 @@ public final class Store implements AutoCloseable {
      * is in the file; the future completes when it is durable as the sync policy promises.
      */
     public CompletableFuture<Void> setAsync(byte[] key, byte[] value) throws IOException {
-        checkKey(key);
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
+        return put(key, ByteBuffer.wrap(value), true);
+    }
+
+    /**
+     * {@link #setAsync} for a thread that must not wait on the disk (a server's event loop): the
+     * value is the remaining bytes of {@code value}, and the call returns {@code null}, having
+     * written nothing, when the write would first have to seal the active file (an fsync) or
+     * wait for a seal in progress; the caller then hands it to a thread that may wait. Otherwise
+     * it waits at most for another writer's append (the write lock is held for no disk wait but
+     * those of sealing and closing). The append itself is a {@code pwrite} to the OS.
+     */
+    public CompletableFuture<Void> trySetAsync(byte[] key, ByteBuffer value) throws IOException {
+        if (value == null) {
+            throw new IllegalArgumentException("value is null");
+        }
+        return put(key, value, false);
+    }
+
+    private CompletableFuture<Void> put(byte[] key, ByteBuffer value, boolean mayWait) throws IOException {
+        checkKey(key);
         byte[] k = key.clone();
+        // Built (copied and checksummed) before the lock: under it, only the sequence number is
+        // stamped and the bytes handed to the OS.
+        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k, value);
+        if (!mayWait && sealing) {
+            return null;
+        }
         long seq;
         writeLock.lock();
         try {
             ensureWritable();
+            int size = draft.size();
+            if (!mayWait && wouldSealLocked(size)) {
+                return null;
+            }
             seq = nextSeq;
-            ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
-            int size = record.remaining();
-            Segment seg = appendLocked(record);
+            Segment seg = appendLocked(draft.finish(seq));
             int offset = (int) (seg.size() - size);
             nextSeq = seq + 1;
             lastSeq = seq;
@@ -348,7 +401,23 @@ public final class Store implements AutoCloseable {
      * file; the future completes, with whether the store held the key, when it is durable.
      */
     public CompletableFuture<Boolean> removeAsync(byte[] key) throws IOException {
+        return delete(key, true);
+    }
+
+    /**
+     * {@link #removeAsync} for a thread that must not wait on the disk: {@code null}, having
+     * written nothing, when the tombstone would have to wait for a seal (see {@link #trySetAsync}).
+     */
+    public CompletableFuture<Boolean> tryRemoveAsync(byte[] key) throws IOException {
+        return delete(key, false);
+    }
+
+    private CompletableFuture<Boolean> delete(byte[] key, boolean mayWait) throws IOException {
         checkKey(key);
+        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_TOMBSTONE, key, EMPTY);
+        if (!mayWait && sealing) {
+            return null;
+        }
         long seq;
         writeLock.lock();
         try {
@@ -356,8 +425,11 @@ public final class Store implements AutoCloseable {
             if (keydir.get(key) == null) {
                 return CompletableFuture.completedFuture(false);
             }
+            if (!mayWait && wouldSealLocked(draft.size())) {
+                return null;
+            }
             seq = nextSeq;
-            appendLocked(RecordFormat.encode(seq, RecordFormat.TYPE_TOMBSTONE, key, new byte[0]));
+            appendLocked(draft.finish(seq));
             nextSeq = seq + 1;
             lastSeq = seq;
             Location old = keydir.remove(key);
@@ -523,11 +595,15 @@ public final class Store implements AutoCloseable {
 
     // ---- for the writer and Compactor ----
 
+    /** Whether appending a record of {@code size} bytes would seal the active file first. */
+    private boolean wouldSealLocked(int size) {
+        return active.size() > RecordFormat.FILE_HEADER_BYTES
+                && active.size() + size > options.maxSegmentBytes();
+    }
+
     /** Appends a record, sealing the active file first if the record would overfill it. */
     private Segment appendLocked(ByteBuffer record) throws IOException {
-        int size = record.remaining();
-        if (active.size() > RecordFormat.FILE_HEADER_BYTES
-                && active.size() + size > options.maxSegmentBytes()) {
+        if (wouldSealLocked(record.remaining())) {
             sealLocked();
         }
         active.append(record);
@@ -536,6 +612,15 @@ public final class Store implements AutoCloseable {
 
     /** Seals the active file (fsync; its hint is written in the background) and starts a new one. */
     private void sealLocked() throws IOException {
+        sealing = true;
+        try {
+            sealNowLocked();
+        } finally {
+            sealing = false;
+        }
+    }
+
+    private void sealNowLocked() throws IOException {
         Segment sealed = active;
         sealed.cutDirtyTail();
         try {

@@ -33,6 +33,31 @@ class RecordFormatTest {
     }
 
     @Test
+    void draft_finishedIsTheSameBytesAsEncode_inTheScratchBufferAndBeyondIt() {
+        java.util.Random random = new java.util.Random(3);
+        for (int valueSize : new int[] {0, 1, 100, RecordFormat.SCRATCH_BYTES - 21 - 5,
+                RecordFormat.SCRATCH_BYTES - 21 - 4, 300_000}) {
+            byte[] key = new byte[5];
+            byte[] value = new byte[valueSize];
+            random.nextBytes(key);
+            random.nextBytes(value);
+            long seq = random.nextLong() & Long.MAX_VALUE;
+            java.nio.ByteBuffer drafted = RecordFormat.draft(RecordFormat.TYPE_PUT, key,
+                    java.nio.ByteBuffer.wrap(value)).finish(seq);
+            assertEquals(RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value), drafted,
+                    "value of " + valueSize + " bytes");
+        }
+    }
+
+    @Test
+    void draft_leavesTheValuesPositionAlone() {
+        java.nio.ByteBuffer value = java.nio.ByteBuffer.wrap(b("xyz")).position(1);
+        RecordFormat.Draft d = RecordFormat.draft(RecordFormat.TYPE_PUT, b("k"), value);
+        assertEquals(1, value.position());
+        assertEquals(RecordFormat.encode(9, RecordFormat.TYPE_PUT, b("k"), b("yz")), d.finish(9));
+    }
+
+    @Test
     void recordSize_isHeaderPlusKeyPlusValue() {
         assertEquals(21 + 3 + 5, RecordFormat.recordSize(3, 5));
     }

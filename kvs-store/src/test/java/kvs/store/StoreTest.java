@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -700,5 +702,53 @@ class StoreTest {
 
     static byte[] b(String s) {
         return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void trySetAsync_declinesAWriteThatWouldSeal_andWritesNothing() throws Exception {
+        try (Store s = Store.open(dir, StoreOptions.defaults().withSync(SyncPolicy.NEVER).withMaxSegmentBytes(1024))) {
+            int writes = 0;
+            CompletableFuture<Void> f;
+            while ((f = s.trySetAsync(b("k" + writes), java.nio.ByteBuffer.wrap(new byte[100]))) != null) {
+                f.get();
+                writes++;
+                assertTrue(writes < 20, "a 1 KiB file holds fewer than 20 records of 123 bytes");
+            }
+            assertEquals(8, writes, "8 + 8 * 123 bytes fit in 1024; a 9th record would seal");
+            assertNull(s.get(b("k8")), "the declined write left nothing");
+            assertEquals(1, s.stats().segments());
+            assertTrue(s.tryRemoveAsync(b("k0")).get(), "a tombstone of 23 bytes still fits (1015)");
+            assertNull(s.tryRemoveAsync(b("k1")), "a second one would seal");
+            assertNotNull(s.get(b("k1")));
+            s.setAsync(b("k8"), new byte[100]).get(); // may wait: seals
+            assertEquals(2, s.stats().segments());
+            assertTrue(s.tryRemoveAsync(b("k1")).get());
+            assertNull(s.get(b("k1")));
+            assertFalse(s.tryRemoveAsync(b("k1")).get(), "a missing key writes nothing");
+        }
+    }
+
+    @Test
+    void trySetAsync_takesTheValuesRemainingBytes() throws Exception {
+        try (Store s = Store.open(dir)) {
+            java.nio.ByteBuffer value = java.nio.ByteBuffer.wrap(b("__value__")).position(2).limit(7);
+            s.trySetAsync(b("k"), value).get();
+            assertArrayEquals(b("value"), s.get(b("k")));
+            assertEquals(2, value.position());
+        }
+    }
+
+    @Test
+    void getAtMost_readsNothingOverTheLimit() throws Exception {
+        try (Store s = Store.open(dir)) {
+            s.set(b("k"), new byte[100]);
+            int record = 21 + 1 + 100;
+            assertArrayEquals(new byte[100], s.getAtMost(b("k"), record));
+            byte[] over = s.getAtMost(b("k"), record - 1);
+            assertTrue(Store.isOverLimit(over));
+            assertFalse(Store.isOverLimit(s.get(b("k"))));
+            assertFalse(Store.isOverLimit(new byte[0]), "only the marker is over the limit");
+            assertNull(s.getAtMost(b("missing"), 0));
+        }
     }
 }
