@@ -22,28 +22,34 @@ import kvs.proto.Request;
 import kvs.proto.Response;
 
 /**
- * One connection's requests: queued on the event loop, applied in order on a store executor,
- * answered in order on the event loop. Made per connection.
+ * One connection's requests, in order: most answered on the event loop that read them, the rest
+ * on a store thread; the responses always leave in request order. Made per connection.
  *
- * <p>At most one batch per connection is in progress at a time: the requests that arrived
- * while the previous batch ran are applied together, in arrival order, and their responses
- * written and flushed together once the batch's writes are durable as the sync policy promises. So responses keep request order, the event loop never
- * waits on the disk, and a pipelining client gets one thread hop and one flush per batch.
- * A stats or ping request with nothing of its connection ahead of it is answered on the event
- * loop at once: it waits for nothing, not even a free store thread.
+ * <h2>Life of a request</h2>
+ * A request whose work waits on nothing (a get of a value up to
+ * {@link StoreCommands#INLINE_RECORD_BYTES} bytes, read from the OS's page cache; a set or rm
+ * handed to the OS with {@code pwrite}; ping, stats) is applied here, on the event loop, as soon
+ * as it is read, and its response written at once (flushed at the end of the read, so a
+ * pipelining client gets one {@code write} per read). One that might wait (a larger value, a
+ * write that must first seal the active file, whose fsync may take long) goes to a store thread,
+ * with the requests read after it: at most one such batch per connection at a time, so
+ * requests are applied in order. A write's response waits until the write is durable as the sync
+ * policy promises: under {@code --sync always} the syncer completes it after its fsync, and
+ * {@link LoopBatches} hands the event loop one task for all the replies that fsync made durable.
+ * Meanwhile later requests of the connection are applied, but their responses wait behind it in
+ * {@link #replies}: the client never sees a response before the ones it asked for earlier.
  *
- * <p>Memory: responses are counted, server-wide, in the {@code unsent} {@link MemoryBudget} from
- * when they are built (on the store thread) until they are written to the socket. A value larger
- * than {@link #SMALL_RESPONSE_BYTES} that does not fit is dropped as soon as read, and its get
- * (with the requests after it) waits until there is room, then is read again; small responses
- * always go. So unsent values stay within the budget (one larger than it goes alone), plus small
- * responses, plus one value just read per store thread; a connection also stops being read
- * while {@link #MAX_QUEUED_BYTES} of its requests wait. A batch that
- * cannot be answered (out of memory building or encoding its responses) is answered with errors
- * where the results were only reads, and otherwise the connection is closed: a client is never
- * left waiting for an answer that will not come.
+ * <p>Memory: responses are counted, server-wide, in the {@code unsent} {@link MemoryBudget} while
+ * they are held back or not yet written to the socket. A value larger than
+ * {@link #SMALL_RESPONSE_BYTES} that does not fit is dropped as soon as read, and its get (with
+ * the requests after it) waits until there is room, then is read again; small responses always
+ * go. A connection stops being read while {@link #MAX_QUEUED} of its requests or
+ * {@link #MAX_QUEUED_BYTES} wait. A batch that cannot be answered (out of memory building or
+ * encoding its responses) is answered with errors where the results were only reads, and
+ * otherwise the connection is closed: a client is never left waiting for an answer that will not
+ * come.
  *
- * <p>All fields are touched only on the channel's event loop.
+ * <p>All fields are touched only on the channel's event loop, but {@link #drainScheduled}.
  */
 final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
@@ -57,11 +63,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
      * batch by itself).
      */
     static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
-    /** Requests queued, at most, before the connection stops being read. */
+    /** Requests queued or answered but held back, at most, before the connection stops being read. */
     static final int MAX_QUEUED = 1024;
     /** How long the bytes that follow an undecodable request are read and dropped. */
     static final long REFUSING_MILLIS = 1000;
-    /** Bytes of requests queued, at most, before the connection stops being read. */
+    /** Bytes of requests queued and responses held back, at most, before the connection stops being read. */
     static final long MAX_QUEUED_BYTES = MAX_BATCH_BYTES;
     /**
      * Responses up to this size are always sent; larger values wait for room in the server's
@@ -77,13 +83,29 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final java.util.function.BooleanSupplier closing;
     private final PendingFrameGuard inbound;
     private final MemoryBudget unsent;
+    private final LoopBatches loopBatches;
+    /** Requests read and not yet applied, waiting behind a batch on a store thread. */
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Bytes of the requests in {@link #queue}. */
     private long queuedBytes;
+    /** Responses of applied requests not yet written, in request order; some still pending. */
+    private final ArrayDeque<Reply> replies = new ArrayDeque<>();
+    /** Bytes of the finished responses in {@link #replies}, counted in {@link #unsent}. */
+    private long heldBytes;
+    /** Whether responses were written since the last flush. */
+    private boolean unflushed;
     /** Whether a batch of this connection is on a store executor. */
     private boolean running;
+    /**
+     * Whether {@link #dispatch} is running: a flush inside it can make the channel writable, and
+     * the event Netty fires for that, at once, must not start a second dispatch inside the first.
+     */
+    private boolean dispatching;
     /** Whether this connection waits for room in {@link #unsent} to start its next batch. */
     private boolean waitingToAnswer;
+    /** Whether a completed reply has asked the event loop to write it (set from any thread). */
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** An error for bytes that could not be decoded, sent after earlier requests' responses. */
     private Error decodeFailure;
     /**
@@ -95,9 +117,25 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     /** Bytes left to send at the last idle timeout; see {@link #sendingProgressed}. */
     private long unsentAtLastIdle;
 
+    /** A response to come, and the bytes it holds in {@link #unsent} while held back. */
+    private static final class Reply {
+        final CompletableFuture<Response> response;
+        long held;
+
+        Reply(CompletableFuture<Response> response) {
+            this.response = response;
+        }
+    }
+
     RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats,
             java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
             PendingFrameGuard inbound, MemoryBudget unsent) {
+        this(commands, storeExecutor, inFlight, stats, draining, closing, inbound, unsent, new LoopBatches());
+    }
+
+    RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats,
+            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
+            PendingFrameGuard inbound, MemoryBudget unsent, LoopBatches loopBatches) {
         this.closing = closing;
         this.commands = commands;
         this.storeExecutor = storeExecutor;
@@ -106,6 +144,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         this.draining = draining;
         this.inbound = inbound;
         this.unsent = unsent;
+        this.loopBatches = loopBatches;
     }
 
     @Override
@@ -118,22 +157,112 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
         inFlight.add(1);
         stats.request(request.getCommandCase());
-        if (!running && queue.isEmpty() && StoreCommands.waitsForNothing(request)) {
-            // Answered here, in order (nothing of this connection is ahead of it): store threads
-            // may all be waiting on the disk, as behind the fsync of a seal, and a stats request
-            // must not wait with them.
-            inFlight.done(1);
-            try {
-                send(ctx, List.of(commands.handle(request).join()));
-            } catch (Throwable t) {
-                LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer"
-                        + " its request", t);
-                ctx.close();
+        if (running || waitingToAnswer || !queue.isEmpty() || !ctx.channel().isWritable()
+                || !applyHere(ctx, request)) {
+            queue.add(request);
+            queuedBytes += request.getSerializedSize();
+            if (!running) {
+                dispatch(ctx);
             }
+        }
+        updateReading(ctx);
+    }
+
+    /** The end of one read from the socket: the responses written meanwhile go in one flush. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        flushIfWritten(ctx);
+        super.channelReadComplete(ctx);
+    }
+
+    private void flushIfWritten(ChannelHandlerContext ctx) {
+        if (unflushed) {
+            unflushed = false;
+            ctx.flush();
+        }
+    }
+
+    /**
+     * Applies {@code request} on the event loop, if it waits for nothing, and writes the
+     * responses now due; false if it must go to a store thread.
+     */
+    private boolean applyHere(ChannelHandlerContext ctx, Request request) {
+        CompletableFuture<Response> f;
+        try {
+            f = commands.handleInline(request);
+        } catch (Throwable t) {
+            // Out of memory building the response, say: the store thread's path has the answers.
+            return false;
+        }
+        if (f == null) {
+            return false;
+        }
+        expect(ctx, f);
+        writeDue(ctx);
+        return true;
+    }
+
+    /** Adds a response to come to {@link #replies}; once it comes, the event loop writes it. */
+    private void expect(ChannelHandlerContext ctx, CompletableFuture<Response> f) {
+        Reply reply = new Reply(f);
+        Response done = f.getNow(null);
+        if (done != null && !replies.isEmpty()) {
+            reply.held = done.getSerializedSize();
+            heldBytes += reply.held;
+            unsent.add(reply.held);
+        }
+        replies.add(reply);
+        if (done == null) {
+            f.whenComplete((r, e) -> {
+                if (drainScheduled.compareAndSet(false, true)) {
+                    loopBatches.run(ctx.executor(), () -> repliesCompleted(ctx));
+                }
+            });
+        }
+    }
+
+    /** On the event loop: responses have come (writes made durable): write and flush them. */
+    private void repliesCompleted(ChannelHandlerContext ctx) {
+        drainScheduled.set(false);
+        if (!ctx.channel().isActive()) {
             return;
         }
-        queue.add(request);
-        queuedBytes += request.getSerializedSize();
+        try {
+            writeDue(ctx);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
+                    + " requests", t);
+            ctx.close();
+            return;
+        }
+        flushIfWritten(ctx);
+        afterAnswers(ctx);
+    }
+
+    /**
+     * Writes, without flushing, the responses at the head of {@link #replies} that have come: in
+     * request order, several in one buffer.
+     */
+    private void writeDue(ChannelHandlerContext ctx) {
+        if (replies.isEmpty() || !replies.peek().response.isDone()) {
+            return;
+        }
+        List<Response> due = new ArrayList<>(Math.min(replies.size(), MAX_BATCH));
+        long released = 0;
+        while (!replies.isEmpty() && replies.peek().response.isDone()) {
+            Reply r = replies.poll();
+            due.add(r.response.join()); // never fails: StoreCommands turns failures into errors
+            released += r.held;
+        }
+        heldBytes -= released;
+        unsent.release(released);
+        inFlight.done(due.size());
+        send(ctx, due);
+        unflushed = true;
+    }
+
+    /** After responses went out: the queue may go on, reading may resume, a decode error may go. */
+    private void afterAnswers(ChannelHandlerContext ctx) {
         if (!running) {
             dispatch(ctx);
         }
@@ -148,8 +277,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
      */
     private void updateReading(ChannelHandlerContext ctx) {
         boolean read = refusing || decodeFailure == null && (closing.getAsBoolean()
-                || !draining.getAsBoolean() && ctx.channel().isWritable() && queue.size() < MAX_QUEUED
-                        && queuedBytes < MAX_QUEUED_BYTES && !inbound.waitingForRoom());
+                || !draining.getAsBoolean() && ctx.channel().isWritable()
+                        && queue.size() + replies.size() < MAX_QUEUED
+                        && queuedBytes + heldBytes < MAX_QUEUED_BYTES && !inbound.waitingForRoom());
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -176,8 +306,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             updateReading(ctx);
             return;
         }
-        if (evt instanceof IdleStateEvent && !running && !waitingToAnswer && !inbound.waitingForRoom()
-                && !sendingProgressed(ctx)) {
+        if (evt instanceof IdleStateEvent && !running && !waitingToAnswer && replies.isEmpty()
+                && !inbound.waitingForRoom() && !sendingProgressed(ctx)) {
             LOG.log(Level.DEBUG, "closing idle connection {0}", ctx.channel().remoteAddress());
             ctx.close();
             return;
@@ -195,22 +325,44 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     }
 
     /**
-     * Sends up to {@link #MAX_BATCH} queued requests to a store executor; with none queued, or
-     * while the connection's outbound buffer is full, or while its next value waits for room
-     * among the unsent responses server-wide, goes idle.
+     * Goes on with the queue: applies on the event loop the queued requests that wait for nothing,
+     * and sends the rest, up to {@link #MAX_BATCH} at a time, to a store executor. With none
+     * queued, or while the connection's outbound buffer is full, or while its next value waits for
+     * room among the unsent responses server-wide, goes idle; once everything before it is
+     * answered, sends the error for bytes that could not be decoded.
      */
     private void dispatch(ChannelHandlerContext ctx) {
-        if (queue.isEmpty() || !ctx.channel().isWritable() || waitingToAnswer) {
-            running = false;
-            if (queue.isEmpty() && decodeFailure != null) {
-                stats.error(decodeFailure.getCode());
-                refusing = true;
-                ctx.writeAndFlush(ResponseEncoder.encode(ctx.alloc(), StoreCommands.error(0, decodeFailure)))
-                        .addListener(f -> closeAfterError(ctx));
-                decodeFailure = null;
-            }
-            return;
+        if (dispatching) {
+            return; // a flush below made the channel writable again: the loop below sees it
         }
+        dispatching = true;
+        try {
+            do {
+                while (!running && !queue.isEmpty() && ctx.channel().isWritable() && !waitingToAnswer) {
+                    Request next = queue.poll();
+                    queuedBytes -= next.getSerializedSize();
+                    if (!applyHere(ctx, next)) {
+                        queue.addFirst(next);
+                        queuedBytes += next.getSerializedSize();
+                        offload(ctx);
+                    }
+                }
+                flushIfWritten(ctx); // may make the channel writable again: then go on
+            } while (!running && !queue.isEmpty() && ctx.channel().isWritable() && !waitingToAnswer);
+        } finally {
+            dispatching = false;
+        }
+        if (!running && queue.isEmpty() && replies.isEmpty() && decodeFailure != null) {
+            stats.error(decodeFailure.getCode());
+            refusing = true;
+            ctx.writeAndFlush(ResponseEncoder.encode(ctx.alloc(), StoreCommands.error(0, decodeFailure)))
+                    .addListener(f -> closeAfterError(ctx));
+            decodeFailure = null;
+        }
+    }
+
+    /** Sends the requests at the head of the queue, up to {@link #MAX_BATCH}, to a store thread. */
+    private void offload(ChannelHandlerContext ctx) {
         running = true;
         Batch batch = new Batch(Math.min(queue.size(), MAX_BATCH));
         try {
@@ -221,12 +373,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             }
             storeExecutor.execute(() -> apply(ctx, batch));
         } catch (RejectedExecutionException e) {
-            List<Response> refused = new ArrayList<>(batch.requests.size());
+            List<CompletableFuture<Response>> refused = new ArrayList<>(batch.requests.size());
             for (Request r : batch.requests) {
-                refused.add(StoreCommands.error(r.getId(), ErrorMapper.error(ErrorCode.UNAVAILABLE,
-                        "the server is shutting down; retry after it restarts")));
+                refused.add(CompletableFuture.completedFuture(StoreCommands.error(r.getId(),
+                        ErrorMapper.error(ErrorCode.UNAVAILABLE,
+                                "the server is shutting down; retry after it restarts"))));
             }
-            answer(ctx, batch, List.of(), refused);
+            applied(ctx, batch, refused);
         } catch (Throwable t) {
             abandon(ctx, batch, t);
         }
@@ -242,7 +395,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
     }
 
-    /** On a store thread: applies the batch, and hands its responses back to the event loop. */
+    /**
+     * On a store thread: applies the batch, and hands the responses (some still to come: writes
+     * waiting for their fsync) back to the event loop at once.
+     */
     private void apply(ChannelHandlerContext ctx, Batch batch) {
         try {
             List<Request> requests = batch.requests;
@@ -275,11 +431,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
                             requests.get(i).getId(), ErrorMapper.storeFailure(t))));
                 }
             }
-            List<Request> rest = requests.subList(pending.size(), requests.size());
-            // Writes complete when durable (group commit for --sync always), in write order;
-            // the store thread does not wait for them and goes on to other connections.
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).whenComplete(
-                    (v, e) -> onEventLoop(ctx, batch, () -> answer(ctx, batch, rest, joinAll(pending))));
+            onEventLoop(ctx, batch, () -> applied(ctx, batch, pending));
         } catch (Throwable t) {
             onEventLoop(ctx, batch, () -> abandon(ctx, batch, t));
         }
@@ -299,31 +451,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
     }
 
-    private static List<Response> joinAll(List<CompletableFuture<Response>> pending) {
-        List<Response> responses = new ArrayList<>(pending.size());
-        for (CompletableFuture<Response> f : pending) {
-            responses.add(f.join()); // never fails: StoreCommands turns failures into errors
-        }
-        return responses;
-    }
-
     /**
-     * Sends a batch's responses, puts its unapplied requests back at the head of the queue, and
-     * goes on with the next batch.
+     * On the event loop: a batch is applied. Its responses join {@link #replies} and go out as
+     * they come; its unapplied requests go back to the head of the queue; the queue goes on.
      */
-    private void answer(ChannelHandlerContext ctx, Batch batch, List<Request> rest, List<Response> responses) {
+    private void applied(ChannelHandlerContext ctx, Batch batch, List<CompletableFuture<Response>> pending) {
         if (batch.finished) {
             return;
         }
-        try {
-            send(ctx, responses);
-        } catch (Throwable t) {
-            abandon(ctx, batch, t);
+        batch.finished = true;
+        running = false;
+        if (!ctx.channel().isActive()) {
+            unsent.release(batch.reserved);
+            inFlight.done(batch.requests.size());
             return;
         }
-        batch.finished = true;
-        unsent.release(batch.reserved); // counted now as the frames written
-        running = false;
+        for (CompletableFuture<Response> f : pending) {
+            expect(ctx, f);
+        }
+        unsent.release(batch.reserved); // counted now as held back, or as the frames written
+        List<Request> rest = batch.requests.subList(pending.size(), batch.requests.size());
         for (int i = rest.size() - 1; i >= 0; i--) {
             queue.addFirst(rest.get(i));
             queuedBytes += rest.get(i).getSerializedSize();
@@ -332,16 +479,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
                 && !unsent.fits(batch.wantedBytes, () -> ctx.executor().execute(() -> roomFreed(ctx)))) {
             waitingToAnswer = true;
         }
-        inFlight.done(responses.size());
-        dispatch(ctx);
-        updateReading(ctx);
+        try {
+            writeDue(ctx);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
+                    + " requests", t);
+            ctx.close();
+            return;
+        }
+        afterAnswers(ctx);
     }
 
     /**
-     * Writes responses, counted in {@link #unsent} until they leave. If they cannot be encoded
-     * together (out of direct memory, say), each is encoded alone, and a read's result that still
-     * does not fit is replaced by an error; a write's result that cannot be sent throws, since
-     * the client can no longer learn the outcome on this connection.
+     * Writes responses (without flushing), counted in {@link #unsent} until they leave. If they
+     * cannot be encoded together (out of direct memory, say), each is encoded alone, and a read's
+     * result that still does not fit is replaced by an error; a write's result that cannot be
+     * sent throws, since the client can no longer learn the outcome on this connection.
      */
     private void send(ChannelHandlerContext ctx, List<Response> responses) {
         List<ByteBuf> frames;
@@ -368,7 +521,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             unsent.add(bytes);
             ctx.write(f).addListener(done -> unsent.release(bytes));
         }
-        ctx.flush();
     }
 
     private ByteBuf encodeOrError(ChannelHandlerContext ctx, Response r) {
@@ -436,12 +588,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         });
     }
 
-    /** The connection is gone: its queued requests will never be answered. */
+    /** The connection is gone: its queued requests and held responses will never be sent. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        inFlight.done(queue.size());
+        inFlight.done(queue.size() + replies.size());
         queue.clear();
         queuedBytes = 0;
+        replies.clear();
+        unsent.release(heldBytes);
+        heldBytes = 0;
         super.channelInactive(ctx);
     }
 

@@ -42,6 +42,8 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final java.util.function.BooleanSupplier closing;
     private final MemoryBudget pendingRequests;
     private final MemoryBudget unsentResponses;
+    /** Shared by every connection: one task per event loop for the replies an fsync made durable. */
+    private final LoopBatches loopBatches = new LoopBatches();
 
     ServerInitializer(ServerConfig config, StoreCommands commands, Executor storeExecutor,
             InFlight inFlight, ChannelGroup channels, ServerStats stats,
@@ -73,6 +75,6 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("frameDecoder", frames);
         p.addLast("requestDecoder", REQUEST_DECODER);
         p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
-                closing, guard, unsentResponses));
+                closing, guard, unsentResponses, loopBatches));
     }
 }

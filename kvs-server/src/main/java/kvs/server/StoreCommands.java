@@ -18,10 +18,18 @@ import kvs.store.Store;
 
 /**
  * Applies one request to the store and builds its response: the protocol's commands, with no
- * Netty in sight. Called on store executor threads, since store calls wait on the disk. Stateless
+ * Netty in sight. {@link #handleInline} is for event loops: it declines (returns {@code null})
+ * whatever might wait on the disk; {@link #handle}, for store threads, takes anything. Stateless
  * and thread-safe.
  */
 final class StoreCommands {
+
+    /**
+     * The largest record an event loop reads or writes itself: a larger value is copied,
+     * checksummed and moved on a store thread, so that it never holds up the loop's other
+     * connections.
+     */
+    static final int INLINE_RECORD_BYTES = 64 * 1024;
 
     private static final Response.Builder DONE = Response.newBuilder().setDone(Done.getDefaultInstance());
     private static final Response.Builder NOT_FOUND =
@@ -51,6 +59,20 @@ final class StoreCommands {
      * durable as the store's sync policy promises. The future never fails: failures are errors.
      */
     CompletableFuture<Response> handle(Request request) {
+        return apply(request, true);
+    }
+
+    /**
+     * {@link #handle} on a thread that must not wait on the disk: {@code null}, having done
+     * nothing, for a request that might (a value over {@link #INLINE_RECORD_BYTES}, a write that
+     * would seal the active file); the caller then hands it to a store thread. A returned future
+     * may still be pending: a write waiting for its fsync, a compaction.
+     */
+    CompletableFuture<Response> handleInline(Request request) {
+        return apply(request, false);
+    }
+
+    private CompletableFuture<Response> apply(Request request, boolean mayWait) {
         long id = request.getId();
         if (closing.getAsBoolean()) {
             return done(error(id, ErrorMapper.error(ErrorCode.UNAVAILABLE,
@@ -62,40 +84,54 @@ final class StoreCommands {
         }
         try {
             CompletableFuture<Response> r = switch (request.getCommandCase()) {
-                case SET -> store.setAsync(request.getSet().getKey().toByteArray(),
-                        request.getSet().getValue().toByteArray())
-                        .thenApply(v -> DONE.clone().setId(id).build());
+                case SET -> {
+                    byte[] key = request.getSet().getKey().toByteArray();
+                    ByteString value = request.getSet().getValue();
+                    CompletableFuture<Void> written;
+                    if (mayWait) {
+                        written = store.setAsync(key, value.toByteArray());
+                    } else if (key.length + value.size() > INLINE_RECORD_BYTES) {
+                        written = null;
+                    } else {
+                        written = store.trySetAsync(key, value.asReadOnlyByteBuffer());
+                    }
+                    yield written == null ? null : written.thenApply(v -> DONE.clone().setId(id).build());
+                }
                 case GET -> {
-                    byte[] value = store.get(request.getGet().getKey().toByteArray());
+                    byte[] key = request.getGet().getKey().toByteArray();
+                    byte[] value = mayWait ? store.get(key) : store.getAtMost(key, INLINE_RECORD_BYTES);
+                    if (Store.isOverLimit(value)) {
+                        yield null;
+                    }
                     yield done(value == null
                             ? NOT_FOUND.clone().setId(id).build()
                             : Response.newBuilder().setId(id).setValue(
                                     Value.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(value)))
                                     .build());
                 }
-                case RM -> store.removeAsync(request.getRm().getKey().toByteArray())
-                        .thenApply(found -> found
-                                ? DONE.clone().setId(id).build()
-                                : NOT_FOUND.clone().setId(id).build());
+                case RM -> {
+                    byte[] key = request.getRm().getKey().toByteArray();
+                    CompletableFuture<Boolean> removed = mayWait ? store.removeAsync(key) : store.tryRemoveAsync(key);
+                    yield removed == null ? null : removed.thenApply(found -> found
+                            ? DONE.clone().setId(id).build()
+                            : NOT_FOUND.clone().setId(id).build());
+                }
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
+            if (r == null) {
+                return null;
+            }
+            if (r.isDone() && !r.isCompletedExceptionally()) {
+                return r;
+            }
             return r.exceptionally(e -> failed(request, e instanceof CompletionException c ? c.getCause() : e));
         } catch (IOException | RuntimeException e) {
             return done(failed(request, e));
         }
-    }
-
-    /**
-     * Whether {@link #handle} answers {@code request} at once without touching the disk or
-     * taking a lock ({@link Store#stats} takes none), so it may run on an event loop.
-     */
-    static boolean waitsForNothing(Request request) {
-        return request.getCommandCase() == Request.CommandCase.STATS
-                || request.getCommandCase() == Request.CommandCase.PING;
     }
 
     private Response failed(Request request, Throwable e) {
