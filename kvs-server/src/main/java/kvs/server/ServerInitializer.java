@@ -4,31 +4,27 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import kvs.common.codec.FrameDecoder;
-import kvs.proto.Request;
 
 /**
  * Each connection's pipeline: framing and protobuf decoding, then the request handler, which
- * applies requests on a store executor and writes their responses already framed
- * ({@link ResponseEncoder}), a batch at a time.
+ * applies requests on the event loop, or on a store executor those that may wait on the disk, and
+ * writes their responses already framed ({@link ResponseEncoder}), several to a buffer.
  *
  * <pre>
- *  bytes in  → ConnectionGate → IdleStateHandler → PendingFrameGuard → FrameDecoder → ProtobufDecoder(Request) ─┐
- *                                                                       RequestHandler ⇄ StoreCommands ←──┘
- *  bytes out ← ConnectionGate ←──── framed responses ────────────────── (event loop)   (store executor)
+ *  bytes in  → ConnectionGate → IdleStateHandler → PendingFrameGuard → FrameDecoder → RequestDecoder ─┐
+ *                                                          RequestHandler → StoreCommands ←──┘
+ *  bytes out ← ConnectionGate ←──── framed responses ─────── (event loop; a store executor
+ *                                                            for what may wait on the disk)
  * </pre>
  *
  * <p>The idle timeout counts reads; {@link RequestHandler} spares a connection whose peer is
  * still taking its unsent responses, however slowly.
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
-
-    private static final ProtobufDecoder REQUEST_DECODER =
-            new ProtobufDecoder(Request.getDefaultInstance());
 
     private final int maxFrameBytes;
     private final StoreCommands commands;
@@ -73,7 +69,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, frames);
         p.addLast("pendingFrameGuard", guard);
         p.addLast("frameDecoder", frames);
-        p.addLast("requestDecoder", REQUEST_DECODER);
+        p.addLast("requestDecoder", RequestDecoder.INSTANCE);
         p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
                 closing, guard, unsentResponses, loopBatches));
     }

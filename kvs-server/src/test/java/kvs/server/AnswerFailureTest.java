@@ -11,7 +11,6 @@ import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import java.io.IOException;
 import java.nio.file.Path;
 import kvs.common.Frames;
@@ -92,7 +91,7 @@ class AnswerFailureTest {
         ServerConfig config = ServerConfig.of(new HostPort("127.0.0.1", 0), dir);
         ServerStats stats = new ServerStats(new MemoryBudget("pending", 1 << 20), unsent);
         FrameDecoder frames = new FrameDecoder(config.maxFrameBytes());
-        ch = new EmbeddedChannel(frames, new ProtobufDecoder(Request.getDefaultInstance()),
+        ch = new EmbeddedChannel(frames, RequestDecoder.INSTANCE,
                 new RequestHandler(new StoreCommands(store, config, () -> false, stats), Runnable::run,
                         inFlight, stats, () -> false, () -> false,
                         new PendingFrameGuard(new MemoryBudget("pending", 1 << 20), frames), unsent));
