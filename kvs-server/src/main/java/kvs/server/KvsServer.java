@@ -37,8 +37,9 @@ import kvs.store.Store;
  * the pipeline is {@link ServerInitializer}'s, request handling {@link RequestHandler}'s.
  *
  * <h2>Threads</h2>
- * One acceptor thread; event-loop threads for socket I/O and codecs; a pool of store threads that
- * apply requests, so that no event loop ever waits on the disk.
+ * One acceptor thread; event-loop threads for socket I/O, codecs and the requests that wait for
+ * nothing; a pool of store threads for the requests that may wait on the disk, so that no event
+ * loop ever does (docs/ARCHITECTURE.md, "Life of a request").
  *
  * <h2>Shutdown order ({@link #close})</h2>
  * <ol>
