@@ -89,7 +89,7 @@ final class StoreCommands {
                     ByteString value = request.getSet().getValue();
                     CompletableFuture<Void> written;
                     if (mayWait) {
-                        written = store.setAsync(key, value.toByteArray());
+                        written = store.setAsync(key, value.asReadOnlyByteBuffer());
                     } else if (key.length + value.size() > INLINE_RECORD_BYTES) {
                         written = null;
                     } else {

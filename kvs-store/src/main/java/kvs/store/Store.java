@@ -339,6 +339,18 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * {@link #setAsync(byte[], byte[])} with the value given as the remaining bytes of
+     * {@code value} (whose position is left unchanged): a value held in a buffer is copied once,
+     * into the record, and not first into an array.
+     */
+    public CompletableFuture<Void> setAsync(byte[] key, ByteBuffer value) throws IOException {
+        if (value == null) {
+            throw new IllegalArgumentException("value is null");
+        }
+        return put(key, value, true);
+    }
+
+    /**
      * {@link #setAsync} for a thread that must not wait on the disk (a server's event loop): the
      * value is the remaining bytes of {@code value}, and the call returns {@code null}, having
      * written nothing, when the write would first have to seal the active file (an fsync) or

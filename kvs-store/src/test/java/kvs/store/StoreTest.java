@@ -729,12 +729,19 @@ class StoreTest {
     }
 
     @Test
-    void trySetAsync_takesTheValuesRemainingBytes() throws Exception {
+    void setAsyncAndTrySetAsync_takeTheBuffersRemainingBytes() throws Exception {
         try (Store s = Store.open(dir)) {
             java.nio.ByteBuffer value = java.nio.ByteBuffer.wrap(b("__value__")).position(2).limit(7);
             s.trySetAsync(b("k"), value).get();
             assertArrayEquals(b("value"), s.get(b("k")));
             assertEquals(2, value.position());
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(200_000);
+            direct.put(new byte[] {1, 2, 3}).position(1).limit(100_001);
+            s.setAsync(b("big"), direct.asReadOnlyBuffer()).get();
+            byte[] expected = new byte[100_000];
+            expected[0] = 2;
+            expected[1] = 3;
+            assertArrayEquals(expected, s.get(b("big")));
         }
     }
 
