@@ -44,9 +44,10 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Paced ({@link Workload#rate()}), a request's latency counts from when it was due, not from
  * when it went out: a server that stalls makes the requests due meanwhile wait, and they are
- * charged for it (coordinated omission). The generator's own lateness (sent minus due: a timer
- * that fires late, a busy load machine) is also in those latencies, so it is measured apart, as
- * the send lag, for the reader to tell the two apart.
+ * charged for it (coordinated omission). The generator's own lateness is also in those latencies,
+ * so it is measured apart, as the send lag: for each request sent by the timer set for it, how
+ * late that timer ran (a busy load machine, a timer's granularity). Requests sent late because
+ * the connection's pipeline was full waited on the server, and are not in it.
  *
  * <p>Checks: every response must answer its request's id in order with a result of the right
  * kind; a get must return the key's value or, if the key was never set, NotFound; a get of a key
@@ -248,13 +249,17 @@ public final class LoadGenerator {
             started = true;
             // Staggered, so that the connections' requests do not all fall due at once.
             nextDue = System.nanoTime() + intervalNanos * index / w.clients();
-            top(ch);
+            top(ch, false);
             ch.flush();
             finishIfIdle();
         }
 
-        /** Sends what the pipeline and the schedule allow now; schedules the rest. */
-        private void top(Channel ch) {
+        /**
+         * Sends what the pipeline and the schedule allow now; schedules the rest. {@code onTimer}:
+         * called by the timer set for the next due request, whose lateness is then the tool's own
+         * (a request sent late because the pipeline was full waited on the server instead).
+         */
+        private void top(Channel ch, boolean onTimer) {
             while (inFlight.size() < w.pipeline()) {
                 if (intervalNanos > 0) {
                     long wait = nextDue - System.nanoTime();
@@ -263,7 +268,7 @@ public final class LoadGenerator {
                             scheduled = true;
                             ch.eventLoop().schedule(() -> {
                                 scheduled = false;
-                                top(ch);
+                                top(ch, true);
                                 ch.flush();
                                 finishIfIdle();
                             }, wait, TimeUnit.NANOSECONDS);
@@ -276,7 +281,7 @@ public final class LoadGenerator {
                 if (!takeOne(due)) {
                     return;
                 }
-                if (intervalNanos > 0 && due >= measureFromNanos) {
+                if (onTimer && due >= measureFromNanos) {
                     lagRecorder.recordValue(Math.max(0, now - due) / 1000);
                 }
                 long key = rnd.nextInt(w.keys());
@@ -331,7 +336,7 @@ public final class LoadGenerator {
                 gets.increment();
                 getRecorder.recordValue(micros);
             }
-            top(ctx.channel());
+            top(ctx.channel(), false);
         }
 
         @Override

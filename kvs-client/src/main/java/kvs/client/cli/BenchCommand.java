@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
             description = "Requests per second in all, sent on a fixed schedule (latency counts from"
-                    + " when each was due, and the report adds how late the tool itself sent them:"
+                    + " when each was due, and the report adds how late the tool's own timer sent them:"
                     + " its send lag); 0 for as fast as possible. Default: ${DEFAULT-VALUE}.")
     double rate;
 

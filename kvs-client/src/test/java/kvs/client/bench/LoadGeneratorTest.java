@@ -60,7 +60,10 @@ class LoadGeneratorTest {
         assertTrue(slow >= 20, "requests over 100 ms: " + slow);
         assertTrue(h.getMaxValue() >= 290_000, "max " + h.getMaxValue() + " us");
         assertEquals(0, r.errors(), r.firstErrors().toString());
-        assertEquals(r.sets(), r.sendLag().getTotalCount(), "one send lag per measured request");
+        // The stall is the server's: the requests held back by it are not the tool's lateness.
+        assertTrue(r.sendLag().getTotalCount() > 0 && r.sendLag().getTotalCount() < r.sets(),
+                "send lags " + r.sendLag().getTotalCount() + " of " + r.sets());
+        assertTrue(r.sendLag().getMaxValue() < 100_000, "send lag max " + r.sendLag().getMaxValue() + " us");
     }
 
     @Test
