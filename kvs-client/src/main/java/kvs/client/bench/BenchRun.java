@@ -67,6 +67,11 @@ public final class BenchRun {
         line(sb, "all", r.allLatency());
         line(sb, "set", r.setLatency());
         line(sb, "get", r.getLatency());
+        if (w.rate() > 0) {
+            // Included in the latencies above: the generator's own lateness, shown so that it is
+            // not mistaken for the server's.
+            line(sb, "send lag", r.sendLag());
+        }
         sb.append("errors: ").append(r.errors()).append(System.lineSeparator());
         return sb.toString();
     }
@@ -85,10 +90,11 @@ public final class BenchRun {
         return String.format(Locale.ROOT, "{\"clients\":%d,\"pipeline\":%d,\"keys\":%d,\"key_size\":%d,"
                 + "\"value_size\":%d,\"set_weight\":%d,\"get_weight\":%d,\"requests\":%d,\"sets\":%d,"
                 + "\"gets\":%d,\"errors\":%d,\"seconds\":%.3f,\"requests_per_second\":%.1f,"
-                + "\"latency_ms\":{\"all\":%s,\"set\":%s,\"get\":%s}}%n", w.clients(), w.pipeline(),
+                + "\"rate\":%.1f,\"latency_ms\":{\"all\":%s,\"set\":%s,\"get\":%s},\"send_lag_ms\":%s}%n",
+                w.clients(), w.pipeline(),
                 w.keys(), w.keySize(), w.valueSize(), w.setWeight(), w.getWeight(), r.requests(), r.sets(),
-                r.gets(), r.errors(), r.seconds(), r.requests() / r.seconds(), json(r.allLatency()),
-                json(r.setLatency()), json(r.getLatency()));
+                r.gets(), r.errors(), r.seconds(), r.requests() / r.seconds(), w.rate(), json(r.allLatency()),
+                json(r.setLatency()), json(r.getLatency()), json(r.sendLag()));
     }
 
     private static String json(Histogram h) {

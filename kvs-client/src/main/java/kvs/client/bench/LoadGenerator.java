@@ -42,6 +42,13 @@ import org.HdrHistogram.Recorder;
  * loop, each keeping {@code pipeline} requests in flight, every response checked. Latencies go
  * to HdrHistogram recorders, per command, in microseconds.
  *
+ * <p>Paced ({@link Workload#rate()}), a request's latency counts from when it was due, not from
+ * when it went out: a server that stalls makes the requests due meanwhile wait, and they are
+ * charged for it (coordinated omission). The generator's own lateness is also in those latencies,
+ * so it is measured apart, as the send lag: for each request sent by the timer set for it, how
+ * late that timer ran (a busy load machine, a timer's granularity). Requests sent late because
+ * the connection's pipeline was full waited on the server, and are not in it.
+ *
  * <p>Checks: every response must answer its request's id in order with a result of the right
  * kind; a get must return the key's value or, if the key was never set, NotFound; a get of a key
  * this connection has had a set acknowledged for must not return NotFound. Failures are counted,
@@ -51,7 +58,7 @@ public final class LoadGenerator {
 
     /** What a run measured. */
     public record Result(long sets, long gets, long errors, List<String> firstErrors, double seconds,
-            Histogram setLatency, Histogram getLatency, Histogram allLatency) {
+            Histogram setLatency, Histogram getLatency, Histogram allLatency, Histogram sendLag) {
         public long requests() {
             return sets + gets;
         }
@@ -68,10 +75,16 @@ public final class LoadGenerator {
     private final Recorder getRecorder = new Recorder(3);
     private final Histogram setTotal = new Histogram(3);
     private final Histogram getTotal = new Histogram(3);
+    /** Paced runs: how late each measured request went out, in microseconds. */
+    private final Recorder lagRecorder = new Recorder(3);
+    private final Histogram lagTotal = new Histogram(3);
+    /** The next key to set in the prefill. */
+    private final AtomicLong nextPrefillKey = new AtomicLong();
     private volatile long deadlineNanos = Long.MAX_VALUE;
     /** Until when answers are checked but not counted or timed. */
     private volatile long measureFromNanos;
     private CountDownLatch finished;
+    private CountDownLatch prefilled;
 
     public LoadGenerator(HostPort address, Workload workload) {
         this.address = address;
@@ -93,6 +106,7 @@ public final class LoadGenerator {
         Histogram g = getRecorder.getIntervalHistogram();
         setTotal.add(s);
         getTotal.add(g);
+        lagTotal.add(lagRecorder.getIntervalHistogram());
         Histogram both = new Histogram(3);
         both.add(s);
         both.add(g);
@@ -106,6 +120,7 @@ public final class LoadGenerator {
     public Result run(Runnable progress) throws IOException, InterruptedException {
         budget.set(w.requests() > 0 ? w.requests() : Long.MAX_VALUE);
         finished = new CountDownLatch(w.clients());
+        prefilled = new CountDownLatch(w.prefill() ? w.clients() : 0);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<Channel> channels = new ArrayList<>();
         long start = System.nanoTime();
@@ -114,7 +129,7 @@ public final class LoadGenerator {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000);
             for (int c = 0; c < w.clients(); c++) {
-                Connection conn = new Connection(new Random(w.seed() * 7919 + c));
+                Connection conn = new Connection(c, new Random(w.seed() * 7919 + c));
                 b.handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -127,6 +142,12 @@ public final class LoadGenerator {
                             f.cause());
                 }
                 channels.add(f.channel());
+            }
+            if (w.prefill()) {
+                for (Channel ch : channels) {
+                    ch.eventLoop().execute(() -> ((Connection) ch.pipeline().last()).prefill(ch));
+                }
+                prefilled.await();
             }
             start = System.nanoTime();
             measureFromNanos = start + w.warmup().toNanos();
@@ -151,11 +172,15 @@ public final class LoadGenerator {
         all.add(setTotal);
         all.add(getTotal);
         return new Result(sets.sum(), gets.sum(), errors.sum(), List.copyOf(firstErrors), seconds,
-                setTotal.copy(), getTotal.copy(), all);
+                setTotal.copy(), getTotal.copy(), all, lagTotal.copy());
     }
 
-    private boolean takeOne() {
-        if (System.nanoTime() >= deadlineNanos) {
+    /**
+     * Whether a request due at {@code due} is still to be sent. Paced, the schedule decides, not
+     * the clock: the requests due before the deadline are all sent, late or not.
+     */
+    private boolean takeOne(long due) {
+        if (due >= deadlineNanos) {
             return false;
         }
         return budget.getAndDecrement() > 0;
@@ -170,29 +195,71 @@ public final class LoadGenerator {
 
     /** One connection: its requests in flight, in order, and the keys it has set. */
     private final class Connection extends SimpleChannelInboundHandler<ByteBuf> {
+        /** In flight during the prefill: enough to make it quick, whatever the pipeline. */
+        private static final int PREFILL_PIPELINE = 16;
+        private final int index;
         private final Random rnd;
-        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>(); // id, key, isSet, sent
+        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>(); // id, key, isSet, due, prefill
         private final java.util.BitSet setHere = new java.util.BitSet();
         private long nextId = 1;
+        /** The measured phase has begun ({@link #fill}); the prefill comes before it. */
+        private boolean started;
+        private boolean prefillDone;
         private boolean done;
         /** With a rate: when this connection's next request is due, and the gap between two. */
         private long nextDue;
         private final long intervalNanos = w.rate() > 0 ? (long) (w.clients() * 1e9 / w.rate()) : 0;
         private boolean scheduled;
 
-        Connection(Random rnd) {
+        Connection(int index, Random rnd) {
+            this.index = index;
             this.rnd = rnd;
         }
 
+        void prefill(Channel ch) {
+            topPrefill(ch);
+            ch.flush();
+            endPrefillIfIdle();
+        }
+
+        private void topPrefill(Channel ch) {
+            while (inFlight.size() < PREFILL_PIPELINE) {
+                long key = nextPrefillKey.getAndIncrement();
+                if (key >= w.keys()) {
+                    return;
+                }
+                send(ch, key, true, System.nanoTime(), true);
+            }
+        }
+
+        private void endPrefillIfIdle() {
+            if (inFlight.isEmpty()) {
+                endPrefill();
+            }
+        }
+
+        private void endPrefill() {
+            if (!prefillDone) {
+                prefillDone = true;
+                prefilled.countDown();
+            }
+        }
+
         void fill(Channel ch) {
-            nextDue = System.nanoTime();
-            top(ch);
+            started = true;
+            // Staggered, so that the connections' requests do not all fall due at once.
+            nextDue = System.nanoTime() + intervalNanos * index / w.clients();
+            top(ch, false);
             ch.flush();
             finishIfIdle();
         }
 
-        /** Sends what the pipeline and the schedule allow now; schedules the rest. */
-        private void top(Channel ch) {
+        /**
+         * Sends what the pipeline and the schedule allow now; schedules the rest. {@code onTimer}:
+         * called by the timer set for the next due request, whose lateness is then the tool's own
+         * (a request sent late because the pipeline was full waited on the server instead).
+         */
+        private void top(Channel ch, boolean onTimer) {
             while (inFlight.size() < w.pipeline()) {
                 if (intervalNanos > 0) {
                     long wait = nextDue - System.nanoTime();
@@ -201,7 +268,7 @@ public final class LoadGenerator {
                             scheduled = true;
                             ch.eventLoop().schedule(() -> {
                                 scheduled = false;
-                                top(ch);
+                                top(ch, true);
                                 ch.flush();
                                 finishIfIdle();
                             }, wait, TimeUnit.NANOSECONDS);
@@ -209,17 +276,22 @@ public final class LoadGenerator {
                         return;
                     }
                 }
-                if (!takeOne()) {
+                long now = System.nanoTime();
+                long due = intervalNanos > 0 ? nextDue : now;
+                if (!takeOne(due)) {
                     return;
                 }
-                send(ch, intervalNanos > 0 ? nextDue : System.nanoTime());
+                if (onTimer && due >= measureFromNanos) {
+                    lagRecorder.recordValue(Math.max(0, now - due) / 1000);
+                }
+                long key = rnd.nextInt(w.keys());
+                boolean isSet = rnd.nextInt(w.setWeight() + w.getWeight()) < w.setWeight();
+                send(ch, key, isSet, due, false);
                 nextDue += intervalNanos;
             }
         }
 
-        private void send(Channel ch, long due) {
-            long key = rnd.nextInt(w.keys());
-            boolean isSet = rnd.nextInt(w.setWeight() + w.getWeight()) < w.setWeight();
+        private void send(Channel ch, long key, boolean isSet, long due, boolean forPrefill) {
             long id = nextId++;
             Request.Builder r = Request.newBuilder().setId(id);
             if (isSet) {
@@ -228,7 +300,7 @@ public final class LoadGenerator {
             } else {
                 r.setGet(Get.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(w.key(key))));
             }
-            inFlight.add(new long[] {id, key, isSet ? 1 : 0, due});
+            inFlight.add(new long[] {id, key, isSet ? 1 : 0, due, forPrefill ? 1 : 0});
             byte[] frame = Frames.encode(r.build());
             ch.write(ch.alloc().buffer(frame.length).writeBytes(frame), ch.voidPromise());
         }
@@ -250,6 +322,10 @@ public final class LoadGenerator {
                 return;
             }
             check(sent, r);
+            if (sent[4] == 1) {
+                topPrefill(ctx.channel());
+                return;
+            }
             long micros = Math.max(1, (now - sent[3]) / 1000);
             if (sent[3] < measureFromNanos) {
                 // warm-up: checked, not counted
@@ -260,13 +336,17 @@ public final class LoadGenerator {
                 gets.increment();
                 getRecorder.recordValue(micros);
             }
-            top(ctx.channel());
+            top(ctx.channel(), false);
         }
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
-            finishIfIdle();
+            if (started) {
+                finishIfIdle();
+            } else {
+                endPrefillIfIdle();
+            }
         }
 
         private void check(long[] sent, Response r) {
@@ -308,6 +388,7 @@ public final class LoadGenerator {
                 done = true;
                 finished.countDown();
             }
+            endPrefill();
         }
 
         @Override

@@ -12,15 +12,23 @@ import java.util.Arrays;
  * sends on a fixed schedule, and latency counts from when a request was due, not from when it
  * went out, so that a stalled server cannot hide its stall (coordinated omission).
  *
+ * The connections' schedules are staggered (connection {@code c} starts {@code c / clients} of an
+ * interval late), so that the load arrives evenly rather than in bursts of one request from every
+ * connection at once; a run ends with the last request due before the deadline, sent even if the
+ * server is behind, so that a stall at the end is not left out either.
+ *
  * <p>For the first {@code warmup}, requests are sent and checked but neither counted nor timed:
  * a JVM's first seconds (its compilers at work) are not the steady state being measured.
+ *
+ * <p>With {@code prefill}, every key is first set once, in order, before anything is timed (the
+ * warm-up included), so that gets find their keys; like kvsload's {@code --prefill}.
  *
  * <p>A key's value is a function of the key, so that any connection may check any get: a key
  * that was set reads back as exactly {@link #value(long)}, whoever set it.
  */
 public record Workload(int clients, long requests, Duration duration, int pipeline, int keys,
         int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate,
-        Duration warmup) {
+        Duration warmup, boolean prefill) {
 
     public Workload {
         if (clients < 1 || pipeline < 1 || keys < 1) {

@@ -65,7 +65,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
             description = "Requests per second in all, sent on a fixed schedule (latency counts from"
-                    + " when each was due); 0 for as fast as possible. Default: ${DEFAULT-VALUE}.")
+                    + " when each was due, and the report adds how late the tool's own timer sent them:"
+                    + " its send lag); 0 for as fast as possible. Default: ${DEFAULT-VALUE}.")
     double rate;
 
     @Option(names = "--warmup", paramLabel = "DURATION", converter = Converters.Time.class,
@@ -73,6 +74,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Send for this long first without counting or timing (JIT warm-up), e.g. 3s."
                     + " Default: ${DEFAULT-VALUE}.")
     Duration warmup;
+
+    @Option(names = "--prefill",
+            description = "First set every key once, in order (neither counted nor timed), so that"
+                    + " gets find their keys.")
+    boolean prefill;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the random keys and operations. Default: ${DEFAULT-VALUE}.")
@@ -107,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             return new Workload(clients, duration == null ? (requests == null ? 100_000 : requests) : 0,
-                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate, warmup);
+                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate, warmup, prefill);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
