@@ -95,13 +95,24 @@ final class RecordFormat {
         /** Stamps the sequence number and the CRC; the record is ready to append. */
         ByteBuffer finish(long seq) {
             buffer.putLong(SEQ_OFFSET, seq);
-            CRC32C head = new CRC32C();
-            head.update(buffer.duplicate().position(CRC_BYTES).limit(HEADER_BYTES));
-            buffer.putInt(0, Crc32c.combine((int) head.getValue(), bodyCrc, bodyBytes));
+            CRC32C crc = new CRC32C();
+            if (bodyBytes < COMBINE_FROM_BYTES) {
+                crc.update(buffer.position(CRC_BYTES)); // cheaper than combining, this small
+                buffer.putInt(0, (int) crc.getValue());
+            } else {
+                crc.update(buffer.duplicate().position(CRC_BYTES).limit(HEADER_BYTES));
+                buffer.putInt(0, Crc32c.combine((int) crc.getValue(), bodyCrc, bodyBytes));
+            }
             return buffer.position(0);
         }
     }
 
+    /**
+     * From this many bytes of key and value, a draft checksums them before the lock and combines
+     * that CRC with the header's under it; below, checksumming the whole record under the lock
+     * (a few nanoseconds) costs less than combining (a few hundred operations).
+     */
+    static final int COMBINE_FROM_BYTES = 4096;
     /** Records up to this size are drafted in a per-thread direct buffer. */
     static final int SCRATCH_BYTES = 64 * 1024;
     private static final ThreadLocal<ByteBuffer> SCRATCH =
@@ -116,9 +127,15 @@ final class RecordFormat {
         ByteBuffer b = size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
         b.putInt(0).putLong(0).put(type).putInt(key.length).putInt(value.remaining())
                 .put(key).put(value.duplicate());
-        CRC32C body = new CRC32C();
-        body.update(b.flip().position(HEADER_BYTES));
-        return new Draft(b, (int) body.getValue(), size - HEADER_BYTES);
+        b.flip();
+        int bodyBytes = size - HEADER_BYTES;
+        int bodyCrc = 0;
+        if (bodyBytes >= COMBINE_FROM_BYTES) {
+            CRC32C body = new CRC32C();
+            body.update(b.duplicate().position(HEADER_BYTES));
+            bodyCrc = (int) body.getValue();
+        }
+        return new Draft(b, bodyCrc, bodyBytes);
     }
 
     static int recordSize(int keyLength, int valueLength) {

@@ -35,7 +35,8 @@ class RecordFormatTest {
     @Test
     void draft_finishedIsTheSameBytesAsEncode_inTheScratchBufferAndBeyondIt() {
         java.util.Random random = new java.util.Random(3);
-        for (int valueSize : new int[] {0, 1, 100, RecordFormat.SCRATCH_BYTES - 21 - 5,
+        for (int valueSize : new int[] {0, 1, 100, RecordFormat.COMBINE_FROM_BYTES - 5 - 1,
+                RecordFormat.COMBINE_FROM_BYTES - 5, RecordFormat.SCRATCH_BYTES - 21 - 5,
                 RecordFormat.SCRATCH_BYTES - 21 - 4, 300_000}) {
             byte[] key = new byte[5];
             byte[] value = new byte[valueSize];
