@@ -1,6 +1,6 @@
 package kvs.server;
 
-import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,19 +14,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class LoopBatches {
 
-    private final ConcurrentHashMap<EventExecutor, Loop> loops = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Executor, Loop> loops = new ConcurrentHashMap<>();
 
     /** Runs {@code work} on {@code loop} soon, in one task with whatever else is added meanwhile. */
-    void run(EventExecutor loop, Runnable work) {
+    void run(Executor loop, Runnable work) {
         loops.computeIfAbsent(loop, Loop::new).add(work);
     }
 
     private static final class Loop implements Runnable {
-        private final EventExecutor executor;
+        private final Executor executor;
         private final ConcurrentLinkedQueue<Runnable> work = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean scheduled = new AtomicBoolean();
 
-        Loop(EventExecutor executor) {
+        Loop(Executor executor) {
             this.executor = executor;
         }
 
