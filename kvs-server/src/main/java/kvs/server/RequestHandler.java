@@ -92,6 +92,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final ArrayDeque<Reply> replies = new ArrayDeque<>();
     /** Bytes of the finished responses in {@link #replies}, counted in {@link #unsent}. */
     private long heldBytes;
+    /** Responses due, in order, gathered to be written together: see {@link #writeOutgoing}. */
+    private final ArrayList<Response> outgoing = new ArrayList<>();
+    /** Bytes of the responses in {@link #outgoing}. */
+    private long outgoingBytes;
     /** Whether responses were written since the last flush. */
     private boolean unflushed;
     /** Whether a batch of this connection is on a store executor. */
@@ -175,11 +179,33 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         super.channelReadComplete(ctx);
     }
 
+    /** Writes the responses gathered in {@link #outgoing}, and flushes what was written. */
     private void flushIfWritten(ChannelHandlerContext ctx) {
+        writeOutgoing(ctx);
         if (unflushed) {
             unflushed = false;
             ctx.flush();
         }
+    }
+
+    /**
+     * Encodes the responses gathered in {@link #outgoing} into as few buffers as possible and
+     * writes them, unflushed. Gathering them costs one buffer, one pass down the pipeline and one
+     * update of the server-wide {@link #unsent} budget per read, rather than one per response.
+     */
+    private void writeOutgoing(ChannelHandlerContext ctx) {
+        if (outgoing.isEmpty()) {
+            return;
+        }
+        int n = outgoing.size();
+        try {
+            send(ctx, outgoing);
+        } finally {
+            outgoing.clear();
+            outgoingBytes = 0;
+            inFlight.done(n);
+        }
+        unflushed = true;
     }
 
     /**
@@ -240,25 +266,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     }
 
     /**
-     * Writes, without flushing, the responses at the head of {@link #replies} that have come: in
-     * request order, several in one buffer.
+     * Moves the responses at the head of {@link #replies} that have come to {@link #outgoing}, in
+     * request order; they are written at the end of the read (or once they are
+     * {@link ResponseEncoder#CHUNK_BYTES}), and flushed then.
      */
     private void writeDue(ChannelHandlerContext ctx) {
-        if (replies.isEmpty() || !replies.peek().response.isDone()) {
-            return;
-        }
-        List<Response> due = new ArrayList<>(Math.min(replies.size(), MAX_BATCH));
         long released = 0;
         while (!replies.isEmpty() && replies.peek().response.isDone()) {
             Reply r = replies.poll();
-            due.add(r.response.join()); // never fails: StoreCommands turns failures into errors
+            Response response = r.response.join(); // never fails: StoreCommands turns failures into errors
+            outgoing.add(response);
+            outgoingBytes += response.getSerializedSize();
             released += r.held;
+            if (outgoingBytes >= ResponseEncoder.CHUNK_BYTES) {
+                writeOutgoing(ctx);
+            }
         }
-        heldBytes -= released;
-        unsent.release(released);
-        inFlight.done(due.size());
-        send(ctx, due);
-        unflushed = true;
+        if (released > 0) {
+            heldBytes -= released;
+            unsent.release(released);
+        }
     }
 
     /** After responses went out: the queue may go on, reading may resume, a decode error may go. */
@@ -591,7 +618,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     /** The connection is gone: its queued requests and held responses will never be sent. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        inFlight.done(queue.size() + replies.size());
+        inFlight.done(queue.size() + replies.size() + outgoing.size());
+        outgoing.clear();
+        outgoingBytes = 0;
         queue.clear();
         queuedBytes = 0;
         replies.clear();
