@@ -57,6 +57,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     /** Requests handed to the store at once, at most. */
     static final int MAX_BATCH = 256;
+    /** Small sets of one read appended to the store with one write, at most. */
+    static final int MAX_SETS_TOGETHER = 64;
     /**
      * Response bytes a batch may gather before it stops early, handing its remaining requests
      * back: bounds a batch's memory when the values are large (a get of a 64 MiB value is one
@@ -84,6 +86,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final PendingFrameGuard inbound;
     private final MemoryBudget unsent;
     private final LoopBatches loopBatches;
+    /**
+     * Small sets read one after another and not yet applied, to be appended together: at the end
+     * of the read, before any other request, or at {@link #MAX_SETS_TOGETHER}. Only gathered
+     * while nothing of the connection is queued or on a store thread, so they always come before
+     * everything in {@link #queue}.
+     */
+    private final ArrayList<Request> pendingSets = new ArrayList<>();
+    /** Bytes of the requests in {@link #pendingSets}. */
+    private long pendingSetBytes;
     /** Requests read and not yet applied, waiting behind a batch on a store thread. */
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Bytes of the requests in {@link #queue}. */
@@ -161,20 +172,67 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         }
         inFlight.add(1);
         stats.request(request.getCommandCase());
-        if (running || waitingToAnswer || !queue.isEmpty() || !ctx.channel().isWritable()
-                || !applyHere(ctx, request)) {
-            queue.add(request);
-            queuedBytes += request.getSerializedSize();
-            if (!running) {
-                dispatch(ctx);
+        boolean inline = !running && !waitingToAnswer && queue.isEmpty() && ctx.channel().isWritable();
+        if (inline && StoreCommands.isSmallSet(request)) {
+            // Gathered, to be appended with the sets that follow it in this read in one write.
+            pendingSets.add(request);
+            pendingSetBytes += request.getSerializedSize();
+            if (pendingSets.size() >= MAX_SETS_TOGETHER || pendingSetBytes >= StoreCommands.INLINE_RECORD_BYTES) {
+                applyPendingSets(ctx);
+            }
+        } else {
+            // Whatever it is, the sets before it come first (a get must see them).
+            applyPendingSets(ctx);
+            inline = inline && queue.isEmpty() && !running && ctx.channel().isWritable();
+            if (!inline || !applyHere(ctx, request)) {
+                queue.add(request);
+                queuedBytes += request.getSerializedSize();
+                if (!running) {
+                    dispatch(ctx);
+                }
             }
         }
         updateReading(ctx);
     }
 
+    /**
+     * Applies the sets gathered in {@link #pendingSets} with one append. If the store declines
+     * (they would wait for a seal), they go to the head of the queue, each on its own way, in
+     * order: nothing else of the connection was applied after them.
+     */
+    private void applyPendingSets(ChannelHandlerContext ctx) {
+        if (pendingSets.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<Response>> done;
+        try {
+            done = commands.handleInlineSets(pendingSets);
+        } catch (Throwable t) {
+            done = null; // out of memory, say: one at a time, through a store thread if need be
+        }
+        if (done == null) {
+            for (int i = pendingSets.size() - 1; i >= 0; i--) {
+                queue.addFirst(pendingSets.get(i));
+            }
+            queuedBytes += pendingSetBytes;
+        } else {
+            for (CompletableFuture<Response> f : done) {
+                expect(ctx, f);
+            }
+        }
+        pendingSets.clear();
+        pendingSetBytes = 0;
+        if (done != null) {
+            writeDue(ctx);
+        } else if (!running) {
+            dispatch(ctx);
+        }
+    }
+
     /** The end of one read from the socket: the responses written meanwhile go in one flush. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        applyPendingSets(ctx);
         flushIfWritten(ctx);
         super.channelReadComplete(ctx);
     }
@@ -361,6 +419,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private void dispatch(ChannelHandlerContext ctx) {
         if (dispatching) {
             return; // a flush below made the channel writable again: the loop below sees it
+        }
+        applyPendingSets(ctx);
+        if (dispatching || running) {
+            return; // they were declined: applyPendingSets dispatched them
         }
         dispatching = true;
         try {
@@ -618,7 +680,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     /** The connection is gone: its queued requests and held responses will never be sent. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        inFlight.done(queue.size() + replies.size() + outgoing.size());
+        inFlight.done(queue.size() + replies.size() + outgoing.size() + pendingSets.size());
+        pendingSets.clear();
+        pendingSetBytes = 0;
         outgoing.clear();
         outgoingBytes = 0;
         queue.clear();

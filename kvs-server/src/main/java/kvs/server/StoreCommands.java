@@ -3,6 +3,9 @@ package kvs.server;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -70,6 +73,57 @@ final class StoreCommands {
      */
     CompletableFuture<Response> handleInline(Request request) {
         return apply(request, false);
+    }
+
+    /**
+     * Whether {@code request} is a set small enough for {@link #handleInlineSets}: the event
+     * loop gathers such sets, one after another, to write them together.
+     */
+    static boolean isSmallSet(Request request) {
+        return request.getCommandCase() == Request.CommandCase.SET
+                && request.getSet().getKey().size() + request.getSet().getValue().size() <= INLINE_RECORD_BYTES;
+    }
+
+    /**
+     * Applies several small sets ({@link #isSmallSet}) on an event loop, appended to the store with
+     * one write: their responses, in order; or {@code null}, having done nothing, if they would
+     * have to wait for a seal (then each goes its own way, through {@link #handleInline}).
+     */
+    List<CompletableFuture<Response>> handleInlineSets(List<Request> sets) {
+        List<CompletableFuture<Response>> responses = new ArrayList<>(sets.size());
+        List<Request> valid = new ArrayList<>(sets.size());
+        List<byte[]> keys = new ArrayList<>(sets.size());
+        List<ByteBuffer> values = new ArrayList<>(sets.size());
+        for (Request r : sets) {
+            Error invalid = closing.getAsBoolean() ? ErrorMapper.error(ErrorCode.UNAVAILABLE,
+                    "the server is shutting down; retry after it restarts") : validate(r);
+            responses.add(invalid == null ? null : done(error(r.getId(), invalid)));
+            if (invalid == null) {
+                valid.add(r);
+                keys.add(r.getSet().getKey().toByteArray());
+                values.add(r.getSet().getValue().asReadOnlyByteBuffer());
+            }
+        }
+        CompletableFuture<Void> written;
+        try {
+            written = store.trySetAllAsync(keys, values);
+            if (written == null) {
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
+        }
+        int v = 0;
+        for (int i = 0; i < responses.size(); i++) {
+            if (responses.get(i) == null) {
+                Request r = valid.get(v++);
+                long id = r.getId();
+                CompletableFuture<Response> f = written.thenApply(x -> DONE.clone().setId(id).build());
+                responses.set(i, f.isDone() && !f.isCompletedExceptionally() ? f
+                        : f.exceptionally(e -> failed(r, e instanceof CompletionException c ? c.getCause() : e)));
+            }
+        }
+        return responses;
     }
 
     private CompletableFuture<Response> apply(Request request, boolean mayWait) {

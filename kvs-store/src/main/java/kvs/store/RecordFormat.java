@@ -138,6 +138,89 @@ final class RecordFormat {
         return new Draft(b, bodyCrc, bodyBytes);
     }
 
+    /**
+     * Several put records drafted into one buffer, to be appended with one write: see
+     * {@link Draft}, whose rules (a per-thread buffer when small; finish before the next draft)
+     * apply.
+     */
+    static final class DraftBatch {
+        private final ByteBuffer buffer;
+        private final int[] starts;
+        private final int[] bodyCrcs;
+
+        private DraftBatch(ByteBuffer buffer, int[] starts, int[] bodyCrcs) {
+            this.buffer = buffer;
+            this.starts = starts;
+            this.bodyCrcs = bodyCrcs;
+        }
+
+        int records() {
+            return starts.length;
+        }
+
+        /** Where record {@code i} starts in the batch. */
+        int start(int i) {
+            return starts[i];
+        }
+
+        /** The size of record {@code i}. */
+        int size(int i) {
+            return (i + 1 < starts.length ? starts[i + 1] : buffer.limit()) - starts[i];
+        }
+
+        int totalSize() {
+            return buffer.limit();
+        }
+
+        /** Stamps sequence numbers {@code firstSeq}, {@code firstSeq + 1}, ... and the CRCs. */
+        ByteBuffer finish(long firstSeq) {
+            for (int i = 0; i < starts.length; i++) {
+                int at = starts[i];
+                int size = size(i);
+                buffer.putLong(at + SEQ_OFFSET, firstSeq + i);
+                CRC32C crc = new CRC32C();
+                int bodyBytes = size - HEADER_BYTES;
+                if (bodyBytes < COMBINE_FROM_BYTES) {
+                    crc.update(buffer.duplicate().position(at + CRC_BYTES).limit(at + size));
+                    buffer.putInt(at, (int) crc.getValue());
+                } else {
+                    crc.update(buffer.duplicate().position(at + CRC_BYTES).limit(at + HEADER_BYTES));
+                    buffer.putInt(at, Crc32c.combine((int) crc.getValue(), bodyCrcs[i], bodyBytes));
+                }
+            }
+            return buffer.position(0);
+        }
+    }
+
+    /** Drafts put records for {@code keys[i]} and the remaining bytes of {@code values[i]}. */
+    static DraftBatch draftPuts(byte[][] keys, ByteBuffer[] values) {
+        long total = 0;
+        for (int i = 0; i < keys.length; i++) {
+            total += recordSize(keys[i].length, values[i].remaining());
+        }
+        if (total > MAX_RECORD_BYTES) {
+            throw new IllegalArgumentException("a batch of " + total + " bytes is over the limit of "
+                    + MAX_RECORD_BYTES + " bytes");
+        }
+        int size = (int) total;
+        ByteBuffer b = size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
+        int[] starts = new int[keys.length];
+        int[] bodyCrcs = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            starts[i] = b.position();
+            b.putInt(0).putLong(0).put(TYPE_PUT).putInt(keys[i].length).putInt(values[i].remaining())
+                    .put(keys[i]).put(values[i].duplicate());
+            int bodyBytes = b.position() - starts[i] - HEADER_BYTES;
+            if (bodyBytes >= COMBINE_FROM_BYTES) {
+                CRC32C body = new CRC32C();
+                body.update(b.duplicate().position(starts[i] + HEADER_BYTES).limit(b.position()));
+                bodyCrcs[i] = (int) body.getValue();
+            }
+        }
+        b.flip();
+        return new DraftBatch(b, starts, bodyCrcs);
+    }
+
     static int recordSize(int keyLength, int valueLength) {
         long size = (long) HEADER_BYTES + keyLength + valueLength;
         if (size > MAX_RECORD_BYTES) {

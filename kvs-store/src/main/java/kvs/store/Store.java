@@ -400,6 +400,64 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * {@link #trySetAsync} for several keys at once: the records are appended with one write,
+     * under one hold of the write lock, in the order given (a key given twice ends with its last
+     * value). The writes are independent, not atomic: a crash of the machine may keep a prefix
+     * of them. Returns {@code null}, having written nothing, when they would have to wait for a
+     * seal; the future completes when all are durable as the sync policy promises.
+     */
+    public CompletableFuture<Void> trySetAllAsync(List<byte[]> keys, List<ByteBuffer> values) throws IOException {
+        if (keys.size() != values.size()) {
+            throw new IllegalArgumentException(keys.size() + " keys but " + values.size() + " values");
+        }
+        int n = keys.size();
+        if (n == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        byte[][] k = new byte[n][];
+        ByteBuffer[] v = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            checkKey(keys.get(i));
+            if (values.get(i) == null) {
+                throw new IllegalArgumentException("value " + i + " is null");
+            }
+            k[i] = keys.get(i).clone();
+            v[i] = values.get(i);
+        }
+        RecordFormat.DraftBatch draft = RecordFormat.draftPuts(k, v);
+        if (sealing) {
+            return null;
+        }
+        long lastSeqOfBatch;
+        writeLock.lock();
+        try {
+            ensureWritable();
+            if (wouldSealLocked(draft.totalSize())) {
+                return null;
+            }
+            long first = nextSeq;
+            Segment seg = appendLocked(draft.finish(first));
+            long base = seg.size() - draft.totalSize();
+            for (int i = 0; i < n; i++) {
+                int size = draft.size(i);
+                seg.addLive(size);
+                Location old = keydir.put(k[i], seg.id, (int) (base + draft.start(i)), size);
+                if (old != null) {
+                    addLive(old, -old.size());
+                }
+            }
+            lastSeqOfBatch = first + n - 1;
+            nextSeq = lastSeqOfBatch + 1;
+            lastSeq = lastSeqOfBatch;
+            writesSinceCheck += n - 1;
+            afterWriteLocked();
+        } finally {
+            writeLock.unlock();
+        }
+        return syncer.whenDurable(lastSeqOfBatch);
+    }
+
+    /**
      * Removes {@code key}, durably as the sync policy promises.
      *
      * @return whether the store held the key; if not, nothing is written

@@ -758,4 +758,59 @@ class StoreTest {
             assertNull(s.getAtMost(b("missing"), 0));
         }
     }
+
+    @Test
+    void trySetAllAsync_appendsInOrder_lastValueOfAKeyWins_survivesReopen() throws Exception {
+        Random random = new Random(8);
+        java.util.Map<String, byte[]> model = new java.util.HashMap<>();
+        try (Store s = Store.open(dir)) {
+            for (int batch = 0; batch < 20; batch++) {
+                List<byte[]> keys = new ArrayList<>();
+                List<java.nio.ByteBuffer> values = new ArrayList<>();
+                for (int i = 0; i < 1 + random.nextInt(30); i++) {
+                    String key = "k" + random.nextInt(40);
+                    // Mostly small; some past the size from which CRCs are combined, and past the
+                    // per-thread scratch buffer.
+                    byte[] value = new byte[random.nextInt(8) == 0 ? 5_000 + random.nextInt(70_000) : random.nextInt(150)];
+                    random.nextBytes(value);
+                    keys.add(b(key));
+                    values.add(java.nio.ByteBuffer.wrap(value));
+                    model.put(key, value);
+                }
+                s.trySetAllAsync(keys, values).get();
+            }
+            for (java.util.Map.Entry<String, byte[]> e : model.entrySet()) {
+                assertArrayEquals(e.getValue(), s.get(b(e.getKey())), e.getKey());
+            }
+            assertEquals(model.size(), s.size());
+            long live = 0;
+            for (java.util.Map.Entry<String, byte[]> e : model.entrySet()) {
+                live += 21 + e.getKey().length() + e.getValue().length;
+            }
+            assertEquals(live, s.stats().liveBytes(), "live bytes are the current records' sizes");
+        }
+        try (Store s = Store.open(dir)) {
+            for (java.util.Map.Entry<String, byte[]> e : model.entrySet()) {
+                assertArrayEquals(e.getValue(), s.get(b(e.getKey())), "after reopening: " + e.getKey());
+            }
+        }
+    }
+
+    @Test
+    void trySetAllAsync_declinesABatchThatWouldSeal_writingNothing() throws Exception {
+        try (Store s = Store.open(dir, StoreOptions.defaults().withSync(SyncPolicy.NEVER).withMaxSegmentBytes(1024))) {
+            s.set(b("first"), new byte[100]);
+            List<byte[]> keys = new ArrayList<>();
+            List<java.nio.ByteBuffer> values = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                keys.add(b("k" + i));
+                values.add(java.nio.ByteBuffer.wrap(new byte[100]));
+            }
+            assertNull(s.trySetAllAsync(keys, values), "10 records of 123 bytes do not fit beside the first");
+            assertEquals(1, s.size());
+            assertEquals(1, s.stats().segments());
+            assertNotNull(s.trySetAllAsync(keys.subList(0, 2), values.subList(0, 2)), "two do");
+            assertEquals(3, s.size());
+        }
+    }
 }
