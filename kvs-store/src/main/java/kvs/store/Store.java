@@ -216,6 +216,13 @@ public final class Store implements AutoCloseable {
             throw e;
         }
         Store store = new Store(dir, options, lock, loaded);
+        if (store.keydir.heapBytes() > options.maxKeydirBytes()) {
+            LOG.log(Level.WARNING, "{0}: the keydir holds {1} keys in about {2} bytes, over its budget"
+                    + " of {3} bytes (--max-keydir-bytes); opened anyway, nothing is dropped, but new"
+                    + " keys are refused until keys are removed or the budget is raised", dir,
+                    store.keydir.size(), String.valueOf(store.keydir.heapBytes()),
+                    String.valueOf(options.maxKeydirBytes()));
+        }
         for (Segment s : loaded.needHints()) {
             store.hintsPending.add(s);
             store.maintenance.execute(() -> store.writeHint(s));
@@ -315,6 +322,10 @@ public final class Store implements AutoCloseable {
         writeLock.lock();
         try {
             ensureWritable();
+            long budget = options.maxKeydirBytes();
+            if (keydir.heapBytesWithNewKey(k.length) > budget && keydir.get(k) == null) {
+                throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+            }
             seq = nextSeq;
             ByteBuffer record = RecordFormat.encode(seq, RecordFormat.TYPE_PUT, key, value);
             int size = record.remaining();
