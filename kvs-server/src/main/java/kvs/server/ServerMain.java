@@ -130,7 +130,7 @@ public final class ServerMain implements Callable<Integer> {
     long maxPendingBytes;
 
     @Option(names = "--max-keydir-bytes", paramLabel = "SIZE|auto", defaultValue = "auto",
-            description = "Memory for the keydir, the in-memory index of every key (about 60 bytes a"
+            description = "Memory for the keydir, the in-memory index of every key (about 45 bytes a"
                     + " key beyond the key's bytes): once reached, a set of a new key gets"
                     + " RESOURCE_EXHAUSTED; existing keys can still be set and removed. A store"
                     + " holding more still opens, with a warning, and refuses new keys. auto: half of"
@@ -197,10 +197,11 @@ public final class ServerMain implements Callable<Integer> {
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
         StopSignals.install(server); // before saying we listen: from then on a signal stops us cleanly
-        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms)",
-                Version.get(), new HostPort(server.localAddress().getHostString(),
-                        server.localAddress().getPort()),
-                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
+        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms;"
+                + " keydir budget {5})", Version.get(),
+                new HostPort(server.localAddress().getHostString(), server.localAddress().getPort()),
+                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis,
+                Units.formatSize(config.store().maxKeydirBytes()));
         server.awaitClosed();
         if (server.closeFailure() != null) {
             LOG.log(Level.ERROR, "kvs-server stopped, but closing the store failed: {0}",

@@ -13,8 +13,8 @@ import java.time.Duration;
  * @param compactMinBytes ... are at least this many
  * @param sync when writes are fsynced, and so what an acknowledged write survives
  * @param syncInterval for {@link SyncPolicy#INTERVAL}: the longest time between fsyncs
- * @param maxKeydirBytes the most heap the keydir may take, as its own estimate counts it (about 60
- *     bytes a key beyond the key): a set of a new key that would pass it is refused with
+ * @param maxKeydirBytes the most heap the keydir may take, as its own estimate counts it (about 45
+ *     bytes a key beyond the key's bytes): a set of a new key that would pass it is refused with
  *     {@link KeydirFullException}; overwrites and removes go on. A store that holds more opens
  *     anyway (nothing on disk is dropped), logs a warning, and refuses new keys until enough are
  *     removed. {@link #UNLIMITED} by default: an embedding program knows its heap best
