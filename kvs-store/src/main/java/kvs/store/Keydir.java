@@ -129,10 +129,12 @@ final class Keydir {
     /** Points {@code key} at a record; returns where it pointed before, or {@code null}. */
     Location put(byte[] key, int segment, int offset, int size) {
         int h = hash(key);
-        // A new index, if this put may start a resize, is allocated before the lock: zeroing 64
-        // MiB takes milliseconds, and readers would wait them out. Read without the lock, this is
-        // a guess; insert checks it.
-        int[] next = (count + 1) * 4L > index.length * 3L ? new int[index.length * 2] : null;
+        // A new index, if this put adds a key that starts a resize, is allocated before the lock:
+        // zeroing 64 MiB takes milliseconds, and readers would wait them out. Made without the
+        // lock, this is a guess that insert checks; the lookup keeps overwrites at the load
+        // factor from allocating an index each.
+        int[] next = (count + 1) * 4L > index.length * 3L && get(key) == null
+                ? new int[index.length * 2] : null;
         long stamp = lock.writeLock();
         try {
             int e = find(key, h);
