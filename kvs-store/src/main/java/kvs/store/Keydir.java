@@ -18,14 +18,15 @@ import java.util.concurrent.locks.StampedLock;
  * <h2>Growing without a stop</h2>
  * When the index reaches its load factor, a table twice its size is allocated and the old one is
  * kept beside it; every later write moves the next {@value #MIGRATE_STEP} slots of the old table
- * into the new one, so no write waits for a whole rebuild (that wait grew with the key count: 175
- * ms at 6 million keys). Meanwhile a key is in exactly one of the two tables: new keys go into the
+ * into the new one, so no write waits for a whole rebuild (that wait grew with the key count:
+ * about 200 ms at 6.3 million keys, docs/BENCHMARKS.md). Meanwhile a key is in exactly one of the two tables: new keys go into the
  * new one, a lookup tries the new table and then the old. Both hold entry numbers only, so a key
  * overwritten in place is seen the same through either. The old table never loses a slot during
  * the move: moved and removed slots become {@link #GONE}, which probes pass over, where
  * backward-shift deletion could pull a slot not yet moved behind the cursor and lose it. The move
  * ends within {@code old.length / MIGRATE_STEP} writes, before the new table can fill (a write adds
- * at most one key while moving {@value #MIGRATE_STEP} slots).
+ * at most one key while moving {@value #MIGRATE_STEP} slots). Only the put that starts a resize
+ * pays for allocating the new table, and it does so before taking the lock.
  *
  * <h2>Its own size</h2>
  * {@link #heapBytes} is an honest estimate of the heap the keydir holds: the index (both tables
