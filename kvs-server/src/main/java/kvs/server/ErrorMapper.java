@@ -29,6 +29,9 @@ final class ErrorMapper {
                 || t instanceof kvs.store.StoreReadOnlyException) {
             return error(ErrorCode.STORAGE, t.getMessage());
         }
+        if (t instanceof kvs.store.KeydirFullException) {
+            return error(ErrorCode.RESOURCE_EXHAUSTED, t.getMessage());
+        }
         if (t instanceof CorruptionException c) {
             return error(ErrorCode.STORAGE, "stored data is damaged: " + c.getMessage()
                     + "; run kvs-server --check to see all damage");

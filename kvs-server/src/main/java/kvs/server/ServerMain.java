@@ -129,6 +129,15 @@ public final class ServerMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     long maxPendingBytes;
 
+    @Option(names = "--max-keydir-bytes", paramLabel = "SIZE|auto", defaultValue = "auto",
+            description = "Memory for the keydir, the in-memory index of every key (about 45 bytes a"
+                    + " key beyond the key's bytes): once reached, a set of a new key gets"
+                    + " RESOURCE_EXHAUSTED; existing keys can still be set and removed. A store"
+                    + " holding more still opens, with a warning, and refuses new keys. auto: half of"
+                    + " the JVM's maximum heap (-Xmx), leaving the rest for requests in flight and the"
+                    + " collector. Default: ${DEFAULT-VALUE}.")
+    String maxKeydirBytes;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "10s",
             description = "On shutdown, how long to wait for requests already received."
@@ -188,10 +197,11 @@ public final class ServerMain implements Callable<Integer> {
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
         StopSignals.install(server); // before saying we listen: from then on a signal stops us cleanly
-        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms)",
-                Version.get(), new HostPort(server.localAddress().getHostString(),
-                        server.localAddress().getPort()),
-                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis);
+        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms;"
+                + " keydir budget {5})", Version.get(),
+                new HostPort(server.localAddress().getHostString(), server.localAddress().getPort()),
+                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis,
+                Units.formatSize(config.store().maxKeydirBytes()));
         server.awaitClosed();
         if (server.closeFailure() != null) {
             LOG.log(Level.ERROR, "kvs-server stopped, but closing the store failed: {0}",
@@ -241,7 +251,7 @@ public final class ServerMain implements Callable<Integer> {
         }
     }
 
-    private ServerConfig toConfig() {
+    ServerConfig toConfig() {
         CommandLine cmd = spec.commandLine();
         if (maxValueBytes > Limits.MAX_RESPONSE_FRAME_BYTES - Limits.FRAME_OVERHEAD_BYTES
                 - Limits.MAX_KEY_BYTES) {
@@ -276,6 +286,26 @@ public final class ServerMain implements Callable<Integer> {
         }
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
-                        syncInterval), salvage, idleTimeout, maxConnections, maxPendingBytes);
+                        syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
+                maxConnections, maxPendingBytes);
+    }
+
+    /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */
+    private long keydirBudget(CommandLine cmd) {
+        if (maxKeydirBytes.equalsIgnoreCase("auto")) {
+            return Runtime.getRuntime().maxMemory() / 2;
+        }
+        long bytes;
+        try {
+            bytes = Units.parseSize(maxKeydirBytes);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "--max-keydir-bytes: " + e.getMessage()
+                    + ", or auto");
+        }
+        if (bytes < 1) {
+            throw new CommandLine.ParameterException(cmd, "--max-keydir-bytes must be at least 1,"
+                    + " e.g. 1GiB, or auto");
+        }
+        return bytes;
     }
 }

@@ -269,9 +269,25 @@ class ServerMainTest {
     void help_listsFlagsAndExitCodes() {
         assertEquals(0, run("--help"));
         for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "--sync", "--salvage",
-            "--check", "--compact-ratio", "--log-level", "--log-file", "Exit codes", "SIGTERM"}) {
+            "--check", "--compact-ratio", "--log-level", "--log-file", "--max-keydir-bytes", "Exit codes",
+            "SIGTERM"}) {
             assertTrue(out.toString().contains(s), s);
         }
+    }
+
+    @Test
+    void maxKeydirBytes_autoIsHalfTheMaxHeap_aSizeIsTaken_badValuesAreUsageErrors() {
+        CommandLine cmd = ServerMain.commandLine();
+        cmd.parseArgs("--dir", dir.toString());
+        assertEquals(Runtime.getRuntime().maxMemory() / 2,
+                ((ServerMain) cmd.getCommand()).toConfig().store().maxKeydirBytes());
+        cmd = ServerMain.commandLine();
+        cmd.parseArgs("--dir", dir.toString(), "--max-keydir-bytes", "3GiB");
+        assertEquals(3L << 30, ((ServerMain) cmd.getCommand()).toConfig().store().maxKeydirBytes());
+        assertEquals(2, run("--dir", dir.toString(), "--max-keydir-bytes", "lots"));
+        assertTrue(err.toString().contains("--max-keydir-bytes") && err.toString().contains("auto"),
+                err.toString());
+        assertEquals(2, run("--dir", dir.toString(), "--max-keydir-bytes", "0"));
     }
 
     @Test

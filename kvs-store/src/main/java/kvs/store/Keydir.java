@@ -15,6 +15,27 @@ import java.util.concurrent.locks.StampedLock;
  * this costs about 50 bytes a key beyond the key's bytes (docs/BENCHMARKS.md), where a
  * {@code ConcurrentHashMap} of boxed entries costs over 120.
  *
+ * <h2>Growing without a stop</h2>
+ * When the index reaches its load factor, a table twice its size is allocated and the old one is
+ * kept beside it; every later write moves the next {@value #MIGRATE_STEP} slots of the old table
+ * into the new one, so no write waits for a whole rebuild (that wait grew with the key count:
+ * about 200 ms at 6.3 million keys, docs/BENCHMARKS.md). Meanwhile a key is in exactly one of the two tables: new keys go into the
+ * new one, a lookup tries the new table and then the old. Both hold entry numbers only, so a key
+ * overwritten in place is seen the same through either. The old table never loses a slot during
+ * the move: moved and removed slots become {@link #GONE}, which probes pass over, where
+ * backward-shift deletion could pull a slot not yet moved behind the cursor and lose it. The move
+ * ends within {@code old.length / MIGRATE_STEP} writes, before the new table can fill (a write adds
+ * at most one key while moving {@value #MIGRATE_STEP} slots). Only the put that starts a resize
+ * pays for allocating the new table, and it does so before taking the lock.
+ *
+ * <h2>Its own size</h2>
+ * {@link #heapBytes} is an honest estimate of the heap the keydir holds: the index (both tables
+ * while growing), the pages and their tables, the free list, and each key's {@code byte[]} with
+ * its header and padding. It assumes a 64-bit JVM with compressed references (16-byte array
+ * headers, 4-byte references, 8-byte alignment: the default below 32 GiB of heap); with larger
+ * heaps the page tables of keys cost 4 bytes a key more than it says. The store's keydir budget
+ * ({@link StoreOptions#maxKeydirBytes}) is checked against it.
+ *
  * <h2>Loading</h2>
  * While a store opens, {@link #putIfNewer} keeps each key's record with the highest sequence
  * number, tombstones included, in an extra column; {@link #finishLoad} then drops the tombstones
@@ -38,9 +59,18 @@ final class Keydir {
     /** The size of a tombstone's entry while loading. */
     private static final int TOMBSTONE = -1;
 
+    /** Old-table slots moved per write while the index grows. */
+    static final int MIGRATE_STEP = 32;
+    /** In the old table while the index grows: a slot moved or removed; probes go past it. */
+    private static final int GONE = -1;
+
     private final StampedLock lock = new StampedLock();
-    /** Slot → entry + 1; 0 is an empty slot. */
+    /** Slot → entry + 1; 0 is an empty slot. New keys go here. */
     private int[] index;
+    /** While the index grows, the previous table, being moved into {@link #index}; else null. */
+    private int[] old;
+    /** Slots of {@link #old} below this have been moved. */
+    private int moved;
     private byte[][][] keys = new byte[1][][];
     private int[][] meta = new int[1][];
     /** Sequence numbers, while loading only. */
@@ -56,6 +86,11 @@ final class Keydir {
     private volatile int tombstones;
     private int[] free = new int[16];
     private int freeCount;
+    /**
+     * Heap held by the keys' own arrays, headers and padding included. Written under the write
+     * lock; volatile so that {@link #heapBytes} reads it without any lock.
+     */
+    private volatile long keyArrayBytes;
 
     Keydir() {
         index = new int[1024];
@@ -95,15 +130,22 @@ final class Keydir {
     /** Points {@code key} at a record; returns where it pointed before, or {@code null}. */
     Location put(byte[] key, int segment, int offset, int size) {
         int h = hash(key);
+        // A new index, if this put adds a key that starts a resize, is allocated before the lock:
+        // zeroing 64 MiB takes milliseconds, and readers would wait them out. Made without the
+        // lock, this is a guess that insert checks; the lookup keeps overwrites at the load
+        // factor from allocating an index each.
+        int[] next = (count + 1) * 4L > index.length * 3L && get(key) == null
+                ? new int[index.length * 2] : null;
         long stamp = lock.writeLock();
         try {
             int e = find(key, h);
             if (e >= 0) {
-                Location old = location(e);
+                Location before = location(e);
                 set(e, h, segment, offset, size);
-                return old;
+                migrate(MIGRATE_STEP);
+                return before;
             }
-            insert(key, h, segment, offset, size);
+            insert(key, h, segment, offset, size, next);
             return null;
         } finally {
             lock.unlockWrite(stamp);
@@ -115,14 +157,21 @@ final class Keydir {
         int h = hash(key);
         long stamp = lock.writeLock();
         try {
-            int slot = findSlot(key, h);
-            if (slot < 0) {
+            Location before;
+            int slot = findSlot(index, key, h);
+            if (slot >= 0) {
+                before = location(index[slot] - 1);
+                delete(slot);
+            } else if (old != null && (slot = findSlot(old, key, h)) >= 0) {
+                int e = old[slot] - 1;
+                before = location(e);
+                old[slot] = GONE;
+                release(e);
+            } else {
                 return null;
             }
-            int e = index[slot] - 1;
-            Location old = location(e);
-            delete(slot);
-            return old;
+            migrate(MIGRATE_STEP);
+            return before;
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -164,7 +213,7 @@ final class Keydir {
         int e = find(key, h);
         int newSize = tombstone ? TOMBSTONE : size;
         if (e < 0) {
-            e = insert(key, h, segment, offset, newSize);
+            e = insert(key, h, segment, offset, newSize, null);
             seqs[e >>> PAGE_SHIFT][e & PAGE_MASK] = seq;
             tombstones += tombstone ? 1 : 0;
             return LoadResult.KEPT;
@@ -199,6 +248,7 @@ final class Keydir {
 
     /** Ends loading: drops tombstones and sequence numbers. Returns the highest seq seen. */
     long finishLoad() {
+        migrate(Integer.MAX_VALUE);
         long maxSeq = 0;
         for (int e = 0; e < allocated; e++) {
             long[] s = seqs[e >>> PAGE_SHIFT];
@@ -208,7 +258,7 @@ final class Keydir {
             for (int e = 0; e < allocated; e++) {
                 byte[] key = keys[e >>> PAGE_SHIFT][e & PAGE_MASK];
                 if (key != null && meta[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + SIZE] == TOMBSTONE) {
-                    delete(findSlot(key, meta[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + HASH]));
+                    delete(findSlot(index, key, meta[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + HASH]));
                 }
             }
         }
@@ -223,6 +273,83 @@ final class Keydir {
      */
     int size() {
         return count - tombstones;
+    }
+
+    /**
+     * The heap this keydir holds, estimated (see the class comment). Takes no lock: while a writer
+     * runs it may be off by that writer's key.
+     */
+    long heapBytes() {
+        int[] idx = index;
+        int[] from = old;
+        long pages = (allocated + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        long perPage = arrayBytes(PAGE_SIZE * 4L) + arrayBytes(PAGE_SIZE * FIELDS * 4L)
+                + (seqs != null ? arrayBytes(PAGE_SIZE * 8L) : 0);
+        return arrayBytes(idx.length * 4L) + (from != null ? arrayBytes(from.length * 4L) : 0)
+                + pages * perPage + 2 * arrayBytes(keys.length * 4L)
+                + (seqs != null ? arrayBytes(seqs.length * 4L) : 0)
+                + arrayBytes(free.length * 4L) + keyArrayBytes;
+    }
+
+    /**
+     * What {@link #heapBytes} would be once a new key of {@code keyLength} bytes is added: its
+     * array, a new page if one is due, and a new index of twice the size if the index would grow.
+     * The store's writer calls it; compaction, the other writer, never adds keys.
+     */
+    long heapBytesWithNewKey(int keyLength) {
+        long bytes = heapBytes() + arrayBytes(keyLength);
+        if (freeCount == 0 && (allocated & PAGE_MASK) == 0) {
+            bytes += arrayBytes(PAGE_SIZE * 4L) + arrayBytes(PAGE_SIZE * FIELDS * 4L);
+            if (allocated >>> PAGE_SHIFT == keys.length) { // the page tables double too
+                bytes += 2 * (arrayBytes(keys.length * 8L) - arrayBytes(keys.length * 4L));
+            }
+        }
+        if ((count + 1) * 4L > index.length * 3L) {
+            bytes += arrayBytes(index.length * 8L);
+        }
+        return bytes;
+    }
+
+    /**
+     * At least what {@link #heapBytes} would be once all of {@code keys} are added as new keys:
+     * their arrays, a new page, new page tables and a new index if they may be due. An upper
+     * bound, for a writer adding several keys at once.
+     */
+    long heapBytesWithNewKeys(byte[][] newKeys) {
+        long bytes = heapBytes() + arrayBytes(PAGE_SIZE * 4L) + arrayBytes(PAGE_SIZE * FIELDS * 4L)
+                + 2 * arrayBytes(keys.length * 8L);
+        for (byte[] k : newKeys) {
+            bytes += arrayBytes(k.length);
+        }
+        if ((count + (long) newKeys.length) * 4L > index.length * 3L) {
+            bytes += arrayBytes(index.length * 8L);
+        }
+        return bytes;
+    }
+
+    /** Heap bytes of an array of {@code payload} bytes: 16-byte header, rounded up to 8. */
+    static long arrayBytes(long payload) {
+        return (16 + payload + 7) & ~7L;
+    }
+
+    /** Test hook: whether the index is growing (an old table is still being moved). */
+    boolean growingForTest() {
+        long stamp = lock.readLock();
+        try {
+            return old != null;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Test hook: the index's slots (the new table's, while growing). */
+    int indexSlotsForTest() {
+        long stamp = lock.readLock();
+        try {
+            return index.length;
+        } finally {
+            lock.unlockRead(stamp);
+        }
     }
 
     /** Test hook: runs {@code r} holding the write lock, as a writer or compaction would. */
@@ -243,22 +370,34 @@ final class Keydir {
         return new Location(m[at + SEGMENT], m[at + OFFSET], m[at + SIZE]);
     }
 
+    /** The entry of {@code key}: looked up in the index, then in the table being moved out. */
     private int find(byte[] key, int h) {
-        int slot = findSlot(key, h);
-        return slot < 0 ? -1 : index[slot] - 1;
+        int[] idx = index;
+        int slot = findSlot(idx, key, h);
+        if (slot >= 0) {
+            return idx[slot] - 1;
+        }
+        int[] from = old;
+        if (from != null && (slot = findSlot(from, key, h)) >= 0) {
+            return from[slot] - 1;
+        }
+        return -1;
     }
 
-    /** The index slot holding {@code key}, or -1. Bounded: at most one pass over the index. */
-    private int findSlot(byte[] key, int h) {
-        int[] idx = index;
+    /** The slot of {@code idx} holding {@code key}, or -1. Bounded: at most one pass over it. */
+    private int findSlot(int[] idx, byte[] key, int h) {
         int mask = idx.length - 1;
         byte[][][] k = keys;
         int[][] m = meta;
         for (int i = h & mask, probes = 0; probes < idx.length; i = (i + 1) & mask, probes++) {
-            int e = idx[i] - 1;
-            if (e < 0) {
+            int v = idx[i];
+            if (v == 0) {
                 return -1;
             }
+            if (v == GONE) {
+                continue;
+            }
+            int e = v - 1;
             if (m[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + HASH] == h
                     && Arrays.equals(k[e >>> PAGE_SHIFT][e & PAGE_MASK], key)) {
                 return i;
@@ -267,21 +406,53 @@ final class Keydir {
         return -1;
     }
 
-    private int insert(byte[] key, int h, int segment, int offset, int size) {
+    /** Adds a new key; {@code next}, if not null, is an empty index to grow into, if due. */
+    private int insert(byte[] key, int h, int segment, int offset, int size, int[] next) {
         if ((count + 1) * 4L > index.length * 3L) {
-            rehash(index.length * 2);
+            // Never still moving here (see the class comment); finishing first keeps it certain.
+            migrate(Integer.MAX_VALUE);
+            old = index;
+            moved = 0;
+            index = next != null && next.length == old.length * 2 ? next : new int[old.length * 2];
         }
+        migrate(MIGRATE_STEP);
         int e = freeCount > 0 ? free[--freeCount] : allocate();
         keys[e >>> PAGE_SHIFT][e & PAGE_MASK] = key;
+        keyArrayBytes += arrayBytes(key.length);
         set(e, h, segment, offset, size);
-        int mask = index.length - 1;
-        int i = h & mask;
-        while (index[i] != 0) {
-            i = (i + 1) & mask;
-        }
-        index[i] = e + 1;
+        place(index, e + 1);
         count++;
         return e;
+    }
+
+    /** Moves up to {@code slots} slots of the old table into the index; drops it when all are. */
+    private void migrate(int slots) {
+        int[] from = old;
+        if (from == null) {
+            return;
+        }
+        int end = (int) Math.min(from.length, (long) moved + slots);
+        for (int i = moved; i < end; i++) {
+            if (from[i] > 0) {
+                place(index, from[i]);
+                from[i] = GONE;
+            }
+        }
+        moved = end;
+        if (end == from.length) {
+            old = null;
+        }
+    }
+
+    /** Puts {@code slotValue} (entry + 1) into the first free slot of its probe chain. */
+    private void place(int[] idx, int slotValue) {
+        int e = slotValue - 1;
+        int mask = idx.length - 1;
+        int i = meta[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + HASH] & mask;
+        while (idx[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        idx[i] = slotValue;
     }
 
     private int allocate() {
@@ -313,15 +484,12 @@ final class Keydir {
         m[at + SIZE] = size;
     }
 
-    /** Empties an index slot (backward-shift deletion keeps probe chains whole) and frees its entry. */
+    /**
+     * Empties a slot of the index (backward-shift deletion keeps probe chains whole) and frees its
+     * entry. Only ever the index: the old table's slots become {@link #GONE} instead.
+     */
     private void delete(int slot) {
-        int e = index[slot] - 1;
-        keys[e >>> PAGE_SHIFT][e & PAGE_MASK] = null;
-        if (freeCount == free.length) {
-            free = Arrays.copyOf(free, free.length * 2);
-        }
-        free[freeCount++] = e;
-        count--;
+        release(index[slot] - 1);
         int mask = index.length - 1;
         int hole = slot;
         for (int j = (hole + 1) & mask; index[j] != 0; j = (j + 1) & mask) {
@@ -337,20 +505,15 @@ final class Keydir {
         index[hole] = 0;
     }
 
-    private void rehash(int capacity) {
-        int[] next = new int[capacity];
-        int mask = capacity - 1;
-        for (int slot : index) {
-            if (slot != 0) {
-                int e = slot - 1;
-                int i = meta[e >>> PAGE_SHIFT][(e & PAGE_MASK) * FIELDS + HASH] & mask;
-                while (next[i] != 0) {
-                    i = (i + 1) & mask;
-                }
-                next[i] = slot;
-            }
+    /** Frees entry {@code e}, once no table points at it, for reuse. */
+    private void release(int e) {
+        keyArrayBytes -= arrayBytes(keys[e >>> PAGE_SHIFT][e & PAGE_MASK].length);
+        keys[e >>> PAGE_SHIFT][e & PAGE_MASK] = null;
+        if (freeCount == free.length) {
+            free = Arrays.copyOf(free, free.length * 2);
         }
-        index = next;
+        free[freeCount++] = e;
+        count--;
     }
 
     /** Arrays.hashCode, finished with MurmurHash3's mixer so that linear probing spreads well. */

@@ -224,6 +224,13 @@ public final class Store implements AutoCloseable {
             throw e;
         }
         Store store = new Store(dir, options, lock, loaded);
+        if (store.keydir.heapBytes() > options.maxKeydirBytes()) {
+            LOG.log(Level.WARNING, "{0}: the keydir holds {1} keys in about {2} bytes, over its budget"
+                    + " of {3} bytes (--max-keydir-bytes); opened anyway, nothing is dropped, but new"
+                    + " keys are refused until keys are removed or the budget is raised", dir,
+                    store.keydir.size(), String.valueOf(store.keydir.heapBytes()),
+                    String.valueOf(options.maxKeydirBytes()));
+        }
         for (Segment s : loaded.needHints()) {
             store.hintsPending.add(s);
             store.maintenance.execute(() -> store.writeHint(s));
@@ -378,6 +385,10 @@ public final class Store implements AutoCloseable {
         writeLock.lock();
         try {
             ensureWritable();
+            long budget = options.maxKeydirBytes();
+            if (keydir.heapBytesWithNewKey(k.length) > budget && keydir.get(k) == null) {
+                throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+            }
             int size = draft.size();
             if (!mayWait && wouldSealLocked(size)) {
                 return null;
@@ -433,6 +444,11 @@ public final class Store implements AutoCloseable {
         try {
             ensureWritable();
             if (wouldSealLocked(draft.totalSize())) {
+                return null;
+            }
+            if (keydir.heapBytesWithNewKeys(k) > options.maxKeydirBytes()) {
+                // Near the budget: each goes alone, so that overwrites still succeed and only
+                // new keys past the budget are refused, with the exception that says so.
                 return null;
             }
             long first = nextSeq;

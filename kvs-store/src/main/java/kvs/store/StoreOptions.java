@@ -13,10 +13,15 @@ import java.time.Duration;
  * @param compactMinBytes ... are at least this many
  * @param sync when writes are fsynced, and so what an acknowledged write survives
  * @param syncInterval for {@link SyncPolicy#INTERVAL}: the longest time between fsyncs
+ * @param maxKeydirBytes the most heap the keydir may take, as its own estimate counts it (about 45
+ *     bytes a key beyond the key's bytes): a set of a new key that would pass it is refused with
+ *     {@link KeydirFullException}; overwrites and removes go on. A store that holds more opens
+ *     anyway (nothing on disk is dropped), logs a warning, and refuses new keys until enough are
+ *     removed. {@link #UNLIMITED} by default: an embedding program knows its heap best
  * @param io how the store opens the files it writes: {@link StorageIo#real()}, or a test's seam
  */
 public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
-        SyncPolicy sync, Duration syncInterval, StorageIo io) {
+        SyncPolicy sync, Duration syncInterval, long maxKeydirBytes, StorageIo io) {
 
     public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
     public static final long MAX_MAX_SEGMENT_BYTES = 1L << 30;
@@ -24,6 +29,8 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
     public static final long DEFAULT_COMPACT_MIN_BYTES = 64L * 1024 * 1024;
     public static final SyncPolicy DEFAULT_SYNC = SyncPolicy.INTERVAL;
     public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+    /** No keydir budget. */
+    public static final long UNLIMITED = Long.MAX_VALUE;
 
     public StoreOptions {
         if (maxSegmentBytes < 1024 || maxSegmentBytes > MAX_MAX_SEGMENT_BYTES) {
@@ -47,12 +54,17 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
         if (io == null) {
             throw new IllegalArgumentException("io is null");
         }
+        if (maxKeydirBytes < 1) {
+            throw new IllegalArgumentException("maxKeydirBytes must be at least 1, got "
+                    + maxKeydirBytes);
+        }
     }
 
-    /** Options on the real file system. */
+    /** Options on the real file system, with no keydir budget. */
     public StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
             SyncPolicy sync, Duration syncInterval) {
-        this(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, StorageIo.real());
+        this(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, UNLIMITED,
+                StorageIo.real());
     }
 
     public static StoreOptions defaults() {
@@ -61,27 +73,39 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
     }
 
     public StoreOptions withMaxSegmentBytes(long bytes) {
-        return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval, io);
+        return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval,
+                maxKeydirBytes, io);
     }
 
     public StoreOptions withCompactRatio(double ratio) {
-        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval, io);
+        return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval,
+                maxKeydirBytes, io);
     }
 
     public StoreOptions withCompactMinBytes(long bytes) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval, io);
+        return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval,
+                maxKeydirBytes, io);
     }
 
     public StoreOptions withSync(SyncPolicy policy) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval, io);
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval,
+                maxKeydirBytes, io);
     }
 
     public StoreOptions withSyncInterval(Duration interval) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval, io);
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval,
+                maxKeydirBytes, io);
     }
 
     /** The same options with the store's file I/O going through {@code io}: a hook for tests. */
     public StoreOptions withIo(StorageIo io) {
-        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, io);
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval,
+                maxKeydirBytes, io);
+    }
+
+    /** The same options with a keydir budget of {@code bytes} ({@link #UNLIMITED}: none). */
+    public StoreOptions withMaxKeydirBytes(long bytes) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval,
+                bytes, io);
     }
 }

@@ -15,6 +15,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -125,6 +127,187 @@ class KeydirTest {
             reader.join(10_000);
         }
         assertNull(failure.get(), failure.get());
+    }
+
+    @Test
+    void growth_acrossManyResizePoints_withInterleavedWrites_matchesAHashMap() {
+        // The key space widens as the run goes, so the index doubles again and again (1024 slots
+        // to 512 Ki), and every kind of write lands while an old table is still being moved.
+        Keydir kd = new Keydir();
+        Map<String, Location> model = new HashMap<>();
+        Random rnd = new Random(1111);
+        int resizes = 0;
+        int checksWhileGrowing = 0;
+        boolean wasGrowing = false;
+        for (int i = 0; i < 600_000; i++) {
+            String key = "g" + rnd.nextInt(i / 2 + 16);
+            int op = rnd.nextInt(10);
+            if (op < 6) {
+                Location loc = new Location(rnd.nextInt(100), rnd.nextInt(1 << 30), rnd.nextInt(1000));
+                assertEquals(model.put(key, loc), kd.put(k(key), loc.segment(), loc.offset(), loc.size()), key);
+            } else if (op < 8) {
+                assertEquals(model.remove(key), kd.remove(k(key)), key);
+            } else {
+                Location now = model.get(key);
+                boolean atOldPlace = now != null && rnd.nextBoolean();
+                int segment = atOldPlace ? now.segment() : rnd.nextInt(100);
+                int offset = atOldPlace ? now.offset() : rnd.nextInt(1 << 30);
+                boolean replaced = kd.replaceIfAt(k(key), segment, offset, 500, i, 77);
+                boolean expected = now != null && now.segment() == segment && now.offset() == offset;
+                assertEquals(expected, replaced, key);
+                if (expected) {
+                    model.put(key, new Location(500, i, 77));
+                }
+            }
+            boolean growing = kd.growingForTest();
+            if (growing && !wasGrowing) {
+                resizes++;
+            }
+            wasGrowing = growing;
+            if (growing && i % 5 == 0) {
+                checksWhileGrowing++;
+                for (int j = 0; j < 40; j++) {
+                    String probe = "g" + rnd.nextInt(i / 2 + 16);
+                    assertEquals(model.get(probe), kd.get(k(probe)), "while growing: " + probe);
+                }
+            }
+        }
+        assertTrue(resizes >= 8, "resizes crossed: " + resizes);
+        assertTrue(checksWhileGrowing > 1000, "checks made while growing: " + checksWhileGrowing);
+        assertEquals(model.size(), kd.size());
+        for (int i = 0; i < 300_016; i++) {
+            assertEquals(model.get("g" + i), kd.get(k("g" + i)), "g" + i);
+        }
+    }
+
+    @Test
+    void loading_acrossResizePoints_keepsTheNewestAndDropsTombstones() {
+        Keydir kd = Keydir.forLoading();
+        Map<String, Location> model = new HashMap<>();
+        Random rnd = new Random(17);
+        int n = 100_000; // the index grows from 1024 to 256 Ki slots while loading
+        for (int seq = 1; seq <= n; seq++) {
+            String key = "l" + rnd.nextInt(60_000);
+            boolean tombstone = rnd.nextInt(5) == 0;
+            kd.putIfNewer(k(key), 1, seq, 30, seq, tombstone);
+            if (tombstone) {
+                model.remove(key);
+            } else {
+                model.put(key, new Location(1, seq, 30));
+            }
+        }
+        assertEquals(n, kd.finishLoad());
+        assertFalse(kd.growingForTest(), "finishLoad ends any resize");
+        assertEquals(model.size(), kd.size());
+        for (int i = 0; i < 60_000; i++) {
+            assertEquals(model.get("l" + i), kd.get(k("l" + i)), "l" + i);
+        }
+    }
+
+    @Test
+    void concurrentReaders_duringIncrementalGrowth_neverMissAPresentKey() throws Exception {
+        Keydir kd = new Keydir();
+        int n = 400_000;
+        AtomicInteger published = new AtomicInteger(); // "p" + i for i below this are present
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> failure = new AtomicReference<>();
+        AtomicLong lookupsWhileGrowing = new AtomicLong();
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            int seed = r;
+            Thread reader = new Thread(() -> {
+                try {
+                    Random rnd = new Random(seed);
+                    while (!stop.get()) {
+                        int upTo = published.get();
+                        if (upTo == 0) {
+                            Thread.onSpinWait();
+                            continue;
+                        }
+                        boolean growing = kd.growingForTest();
+                        for (int j = 0; j < 64; j++) {
+                            int i = rnd.nextInt(upTo);
+                            Location loc = kd.get(k("p" + i));
+                            if (loc == null || loc.offset() != i || loc.segment() != 9) {
+                                failure.compareAndSet(null, "p" + i + " -> " + loc);
+                                return;
+                            }
+                        }
+                        if (growing) {
+                            lookupsWhileGrowing.addAndGet(64);
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, "reader threw " + t);
+                }
+            });
+            reader.start();
+            readers.add(reader);
+        }
+        try {
+            for (int i = 0; i < n && failure.get() == null; i++) {
+                kd.put(k("p" + i), 9, i, 10);
+                published.set(i + 1);
+                kd.put(k("churn" + i), 1, i, 10);
+                if (i % 3 == 0) {
+                    kd.remove(k("churn" + (i / 2)));
+                }
+            }
+        } finally {
+            stop.set(true);
+            for (Thread reader : readers) {
+                reader.join(10_000);
+            }
+        }
+        assertNull(failure.get(), failure.get());
+        assertTrue(kd.indexSlotsForTest() >= 1024 << 9, "the index grew at least 9 times");
+        assertTrue(lookupsWhileGrowing.get() > 0, "no lookup ran while the index was growing");
+    }
+
+    @Test
+    void heapBytes_ofAnEmptyKeydir_isTheFirstIndexAndTables() {
+        // 1024-slot index, two 1-page tables, a 16-slot free list: each array with its header.
+        assertEquals((16 + 4096) + 2 * (16 + 4 + 4) + (16 + 64), new Keydir().heapBytes());
+    }
+
+    @Test
+    void heapBytesWithNewKey_predictsTheSizeAfterTheInsert_acrossPagesAndResizes() {
+        Keydir kd = new Keydir();
+        Random rnd = new Random(3);
+        List<byte[]> held = new ArrayList<>();
+        int exact = 0;
+        for (int i = 0; i < 60_000; i++) {
+            byte[] key = k("h" + i + "x".repeat(rnd.nextInt(20)));
+            held.add(key);
+            boolean growingBefore = kd.growingForTest();
+            long predicted = kd.heapBytesWithNewKey(key.length);
+            kd.put(key, 1, i, 30);
+            long actual = kd.heapBytes();
+            // The insert's own cost is never under-predicted (a finished move only frees bytes).
+            assertTrue(actual <= predicted, "key " + i + ": " + actual + " > predicted " + predicted);
+            if (!growingBefore) {
+                assertEquals(predicted, actual, "key " + i);
+                exact++;
+            }
+            if (i % 7 == 0) { // freed entries are reused by later inserts: no new page for those
+                assertTrue(kd.remove(held.remove(rnd.nextInt(held.size()))) != null);
+            }
+        }
+        assertTrue(exact > 30_000, "steps checked exactly: " + exact);
+        assertTrue(kd.indexSlotsForTest() >= 1024 << 5, "crossed several resizes");
+    }
+
+    @Test
+    void heapBytes_countsEachKeyArrayWithHeaderAndPadding() {
+        Keydir kd = new Keydir();
+        kd.put(new byte[1], 1, 0, 30); // the first key also brings page 0
+        long one = kd.heapBytes();
+        kd.put(new byte[16], 1, 0, 30);
+        assertEquals(16 + 16, kd.heapBytes() - one, "16 bytes and a 16-byte header");
+        kd.put(new byte[17], 1, 0, 30);
+        assertEquals(16 + 16 + 16 + 24, kd.heapBytes() - one, "17 bytes are padded to 24");
+        kd.remove(new byte[17]);
+        assertEquals(16 + 16, kd.heapBytes() - one);
     }
 
     @Test
