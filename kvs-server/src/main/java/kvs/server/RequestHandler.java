@@ -95,6 +95,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final ArrayList<Request> pendingSets = new ArrayList<>();
     /** Bytes of the requests in {@link #pendingSets}. */
     private long pendingSetBytes;
+    /** Whether the {@link #pendingSets} wait in this event loop's {@link SetGroup}. */
+    private boolean inSetGroup;
     /** Requests read and not yet applied, waiting behind a batch on a store thread. */
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     /** Bytes of the requests in {@link #queue}. */
@@ -210,6 +212,44 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         } catch (Throwable t) {
             done = null; // out of memory, say: one at a time, through a store thread if need be
         }
+        setsDone(ctx, done);
+    }
+
+    /** For {@link SetGroup}: the sets waiting to be applied, the last requests read. */
+    List<Request> pendingSets() {
+        return pendingSets;
+    }
+
+    StoreCommands commands() {
+        return commands;
+    }
+
+    /**
+     * For {@link SetGroup}, on the event loop: the gathered sets were applied, with these
+     * responses; or, if {@code done} is null, were not, and are applied here, their own way.
+     */
+    void setsApplied(ChannelHandlerContext ctx, List<CompletableFuture<Response>> done) {
+        inSetGroup = false;
+        if (pendingSets.isEmpty() || !ctx.channel().isActive()) {
+            return; // applied meanwhile, or the connection is gone
+        }
+        try {
+            if (done == null) {
+                applyPendingSets(ctx);
+            } else {
+                setsDone(ctx, done);
+            }
+            flushIfWritten(ctx);
+            updateReading(ctx);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
+                    + " requests", t);
+            ctx.close();
+        }
+    }
+
+    /** Gathered sets applied with responses {@code done}, or declined ({@code null}). */
+    private void setsDone(ChannelHandlerContext ctx, List<CompletableFuture<Response>> done) {
         if (done == null) {
             for (int i = pendingSets.size() - 1; i >= 0; i--) {
                 queue.addFirst(pendingSets.get(i));
@@ -232,7 +272,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     /** The end of one read from the socket: the responses written meanwhile go in one flush. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        applyPendingSets(ctx);
+        if (!pendingSets.isEmpty() && !inSetGroup) {
+            // The read ended with sets: they go with those of the loop's other connections.
+            inSetGroup = true;
+            SetGroup.current().join(this, ctx);
+        }
         flushIfWritten(ctx);
         super.channelReadComplete(ctx);
     }
