@@ -4,11 +4,13 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,7 +18,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * One data file: positional reads for everyone, appends for its one writer (the store's writer
  * for the active file, compaction for its outputs).
  *
- * <p>Reads are thread-safe ({@code pread}). {@link #append}, {@link #truncate} and {@link #size}
+ * <h2>Reads from a memory map</h2>
+ * A read copies the record from a read-only memory map of the file, not with {@code pread}: the
+ * page cache's bytes without a system call (measured with perf, a {@code pread} of a small record
+ * was a quarter of the server's CPU for a get). A sealed file is mapped whole on its first read;
+ * the active file, which grows, in chunks of {@link #CHUNK_BYTES}, each mapped once the file's
+ * whole records reach past its end ({@link #readable}); a record in the unmapped tail, or across
+ * two chunks, is read with {@code pread}. A mapped region is never cut short under a reader:
+ * appends only add past it, a failed append cuts only its own bytes, and a file is truncated
+ * only while the store opens, before any read. A file that cannot be mapped (the process's
+ * limit of mappings, say) is read with {@code pread}. The maps are dropped when the last
+ * reference to the file goes ({@link #release}), when no reader can be using them.
+ *
+ * <p>Reads are thread-safe. {@link #append}, {@link #truncate} and {@link #size}
  * are called only by the file's writer. A reader pins the file with {@link #tryAcquire} and
  * {@link #release}; the store's own reference is dropped by {@link #retire}, and the channel
  * closes when the last reference goes, so compaction never closes a file under a reader.
@@ -36,6 +50,22 @@ final class Segment implements Closeable {
     /** References: the store's, plus one per reader in a read. The channel closes at zero. */
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean retired;
+    /** The active file's map chunks: 1 MiB. */
+    static final int CHUNK_SHIFT = 20;
+    static final long CHUNK_BYTES = 1L << CHUNK_SHIFT;
+    /**
+     * The end of the file's whole records as readers may map them: {@link #size}, published by
+     * the writer after each append.
+     */
+    private volatile long readable;
+    /** Whether the file takes no more appends: mapped whole. */
+    private volatile boolean immutable;
+    /** Maps of the file made so far (copied on change; index: chunk), or the whole file's at 0. */
+    private volatile MappedByteBuffer[] maps = new MappedByteBuffer[0];
+    /** Maps replaced by a larger one, still to unmap; guarded by {@code this}. */
+    private final java.util.List<MappedByteBuffer> replaced = new java.util.ArrayList<>();
+    /** Cleared when mapping failed, or once the file is closed: reads use pread. */
+    private volatile boolean mapping = true;
 
     private Segment(int id, byte kind, Path path, FileChannel channel, long size) {
         this.id = id;
@@ -43,6 +73,7 @@ final class Segment implements Closeable {
         this.path = path;
         this.channel = channel;
         this.size = size;
+        this.readable = size;
     }
 
     /** Creates a new, empty data file with its header; fails if the file exists. */
@@ -94,7 +125,9 @@ final class Segment implements Closeable {
                 }
                 kind = h.get(RecordFormat.KIND_OFFSET);
             }
-            return new Segment(id, kind, path, ch, ch.size());
+            Segment s = new Segment(id, kind, path, ch, ch.size());
+            s.immutable = !writable;
+            return s;
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -109,6 +142,7 @@ final class Segment implements Closeable {
     void moveTo(Path target) throws IOException {
         Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
         path = target;
+        immutable = true;
     }
 
     long live() {
@@ -131,7 +165,31 @@ final class Segment implements Closeable {
 
     void release() throws IOException {
         if (refs.decrementAndGet() == 0) {
+            dropMaps(true);
             channel.close();
+        }
+    }
+
+    /**
+     * Stops mapping; with {@code unmapNow}, unmaps at once (only when no reader can hold a map:
+     * at the last reference), else leaves the maps to the garbage collector.
+     */
+    private synchronized void dropMaps(boolean unmapNow) {
+        mapping = false;
+        if (unmapNow) {
+            unmap(maps);
+            unmap(replaced.toArray(MappedByteBuffer[]::new));
+        }
+        maps = new MappedByteBuffer[0];
+        replaced.clear();
+    }
+
+    /** Unmaps now, so that a deleted file's space is freed without waiting for a collection. */
+    private static void unmap(MappedByteBuffer[] maps) {
+        for (MappedByteBuffer m : maps) {
+            if (m != null) {
+                Unmapper.unmap(m);
+            }
         }
     }
 
@@ -178,6 +236,7 @@ final class Segment implements Closeable {
             throw e;
         }
         size = offset + record.limit();
+        readable = size;
         return offset;
     }
 
@@ -200,9 +259,92 @@ final class Segment implements Closeable {
         }
     }
 
-    /** Reads {@code length} bytes at {@code offset}. */
+    /** Marks the file as taking no more appends: it is mapped whole from now on. */
+    void sealed() {
+        immutable = true;
+    }
+
+    /** Reads {@code length} bytes at {@code offset}: from a map of the file if it can. */
     byte[] read(long offset, int length) throws IOException {
+        if (mapping) {
+            byte[] bytes = readMapped(offset, length);
+            if (bytes != null) {
+                return bytes;
+            }
+        }
         return uninterrupted(() -> readNow(offset, length));
+    }
+
+    /** The bytes from a map, or null if they are not (and cannot now be) mapped. */
+    private byte[] readMapped(long offset, int length) {
+        long end = offset + length;
+        MappedByteBuffer[] m = maps;
+        MappedByteBuffer map;
+        long base;
+        if (immutable) {
+            // One map from 0 (or, just after sealing, chunk 0, which is one too, if it reaches).
+            map = m.length >= 1 && m[0] != null && m[0].capacity() >= end ? m[0] : mapWhole(end);
+            base = 0;
+        } else {
+            int k = (int) (offset >>> CHUNK_SHIFT);
+            base = (long) k << CHUNK_SHIFT;
+            if (end > base + CHUNK_BYTES || base + CHUNK_BYTES > readable) {
+                return null; // across two chunks, or in the unmapped tail
+            }
+            map = k < m.length && m[k] != null ? m[k] : mapChunk(k);
+        }
+        if (map == null || end - base > map.capacity()) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        map.get((int) (offset - base), bytes);
+        return bytes;
+    }
+
+    private synchronized MappedByteBuffer mapWhole(long atLeast) {
+        MappedByteBuffer[] m = maps;
+        if (m.length == 1 && m[0] != null && m[0].capacity() >= atLeast) {
+            return m[0];
+        }
+        long whole = readable;
+        if (!mapping || whole < atLeast || whole > Integer.MAX_VALUE) {
+            return null;
+        }
+        MappedByteBuffer map = map(0, whole);
+        if (map != null) {
+            // The chunks of the file's active days may have a reader copying from one now: they
+            // are unmapped with the rest at the last reference.
+            replaced.addAll(Arrays.asList(maps));
+            maps = new MappedByteBuffer[] {map};
+        }
+        return map;
+    }
+
+    private synchronized MappedByteBuffer mapChunk(int k) {
+        MappedByteBuffer[] m = maps;
+        if (k < m.length && m[k] != null) {
+            return m[k];
+        }
+        if (!mapping || ((long) k + 1) << CHUNK_SHIFT > readable) {
+            return null;
+        }
+        MappedByteBuffer map = map((long) k << CHUNK_SHIFT, CHUNK_BYTES);
+        if (map != null) {
+            MappedByteBuffer[] grown = Arrays.copyOf(m, Math.max(m.length, k + 1));
+            grown[k] = map;
+            maps = grown;
+        }
+        return map;
+    }
+
+    /** A read-only map of {@code [position, position + length)}, or null (then never again). */
+    private MappedByteBuffer map(long position, long length) {
+        try {
+            return uninterrupted(() -> channel.map(FileChannel.MapMode.READ_ONLY, position, length));
+        } catch (IOException | RuntimeException e) {
+            mapping = false; // too many maps, say: this file is read with pread from now on
+            return null;
+        }
     }
 
     private byte[] readNow(long offset, int length) throws IOException {
@@ -234,6 +376,7 @@ final class Segment implements Closeable {
             channel.truncate(newSize);
         }
         size = newSize;
+        readable = newSize;
     }
 
     void force() throws IOException {
@@ -270,6 +413,7 @@ final class Segment implements Closeable {
     @Override
     public void close() throws IOException {
         refs.set(0);
+        dropMaps(false); // a reader may still be copying from one
         channel.close();
     }
 

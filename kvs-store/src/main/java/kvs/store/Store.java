@@ -732,6 +732,7 @@ public final class Store implements AutoCloseable {
         nextId = id + 1;
         segments.put(next.id, next);
         active = next;
+        sealed.sealed();
         try {
             FileSync.directory(options.io(), dir);
         } catch (IOException e) {

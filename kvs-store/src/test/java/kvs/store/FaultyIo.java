@@ -311,8 +311,8 @@ public final class FaultyIo implements StorageIo {
         }
 
         @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) {
-            throw new UnsupportedOperationException("not used by the store");
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return d.map(mode, position, size); // reads only: nothing to log or fail
         }
 
         @Override
