@@ -97,6 +97,10 @@ public final class KvsServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                // One write system call per connection per turn of its event loop: a 60 MiB
+                // value being sent to a fast reader would otherwise hold the loop for up to 16
+                // socket buffers' worth of copying, while the loop's other connections wait.
+                .childOption(ChannelOption.WRITE_SPIN_COUNT, 1)
                 .childHandler(new ServerInitializer(config, commands, storeExecutor, inFlight, channels,
                         stats, () -> draining, () -> closing, pendingRequests, unsentResponses));
         ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();

@@ -137,10 +137,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     /** A response to come, and the bytes it holds in {@link #unsent} while held back. */
     private static final class Reply {
         final CompletableFuture<Response> response;
+        /** The response already framed, by a store thread (a large value), or null. */
+        final ByteBuf frame;
         long held;
 
-        Reply(CompletableFuture<Response> response) {
+        Reply(CompletableFuture<Response> response, ByteBuf frame) {
             this.response = response;
+            this.frame = frame;
         }
     }
 
@@ -332,7 +335,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     /** Adds a response to come to {@link #replies}; once it comes, the event loop writes it. */
     private void expect(ChannelHandlerContext ctx, CompletableFuture<Response> f) {
-        Reply reply = new Reply(f);
+        expect(ctx, f, null);
+    }
+
+    private void expect(ChannelHandlerContext ctx, CompletableFuture<Response> f, ByteBuf frame) {
+        Reply reply = new Reply(f, frame);
         Response done = f.getNow(null);
         if (done != null && !replies.isEmpty()) {
             reply.held = done.getSerializedSize();
@@ -376,10 +383,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         long released = 0;
         while (!replies.isEmpty() && replies.peek().response.isDone()) {
             Reply r = replies.poll();
+            released += r.held;
+            if (r.frame != null) {
+                writeOutgoing(ctx); // the responses before it go first
+                long bytes = r.frame.readableBytes();
+                unsent.add(bytes);
+                ctx.write(r.frame).addListener(done -> unsent.release(bytes));
+                inFlight.done(1);
+                unflushed = true;
+                continue;
+            }
             Response response = r.response.join(); // never fails: StoreCommands turns failures into errors
             outgoing.add(response);
             outgoingBytes += response.getSerializedSize();
-            released += r.held;
             if (outgoingBytes >= ResponseEncoder.CHUNK_BYTES) {
                 writeOutgoing(ctx);
             }
@@ -564,6 +580,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
                             requests.get(i).getId(), ErrorMapper.storeFailure(t))));
                 }
             }
+            // A large value is framed here, not on the event loop: allocating and filling a
+            // buffer of 60 MiB would hold the loop's other connections for hundreds of ms.
+            for (int i = 0; i < pending.size(); i++) {
+                Response done = pending.get(i).getNow(null);
+                ByteBuf frame = null;
+                if (done != null && done.getResultCase() == Response.ResultCase.VALUE
+                        && done.getSerializedSize() > SMALL_RESPONSE_BYTES) {
+                    try {
+                        frame = ResponseEncoder.encode(ctx.alloc(), done);
+                    } catch (Throwable t) {
+                        // Out of direct memory, say: the event loop frames it, or answers an error.
+                    }
+                }
+                batch.frames.add(frame);
+            }
             onEventLoop(ctx, batch, () -> applied(ctx, batch, pending));
         } catch (Throwable t) {
             onEventLoop(ctx, batch, () -> abandon(ctx, batch, t));
@@ -597,11 +628,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         if (!ctx.channel().isActive()) {
             unsent.release(batch.reserved);
             inFlight.done(batch.requests.size());
+            batch.releaseFrames();
             return;
         }
-        for (CompletableFuture<Response> f : pending) {
-            expect(ctx, f);
+        for (int i = 0; i < pending.size(); i++) {
+            expect(ctx, pending.get(i), i < batch.frames.size() ? batch.frames.get(i) : null);
         }
+        batch.frames.clear();
         unsent.release(batch.reserved); // counted now as held back, or as the frames written
         List<Request> rest = batch.requests.subList(pending.size(), batch.requests.size());
         for (int i = rest.size() - 1; i >= 0; i--) {
@@ -683,6 +716,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         running = false;
         unsent.release(batch.reserved);
         inFlight.done(batch.requests.size());
+        batch.releaseFrames();
         LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
                 + " requests", t);
         ctx.close();
@@ -700,6 +734,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         long reserved;
         /** The size of a value left unsent for want of room, to wait for; likewise. */
         long wantedBytes;
+        /** Per response, its frame if a store thread framed it (a large value), else null. */
+        final List<ByteBuf> frames = new ArrayList<>();
+
+        void releaseFrames() {
+            for (ByteBuf f : frames) {
+                if (f != null) {
+                    f.release();
+                }
+            }
+            frames.clear();
+        }
 
         Batch(int size) {
             requests = new ArrayList<>(size);
@@ -731,6 +776,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         outgoingBytes = 0;
         queue.clear();
         queuedBytes = 0;
+        for (Reply r : replies) {
+            if (r.frame != null) {
+                r.frame.release();
+            }
+        }
         replies.clear();
         unsent.release(heldBytes);
         heldBytes = 0;
