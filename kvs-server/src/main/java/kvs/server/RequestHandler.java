@@ -362,16 +362,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         if (!ctx.channel().isActive()) {
             return;
         }
+        if (writeDueOrClose(ctx)) {
+            flushIfWritten(ctx);
+            afterAnswers(ctx);
+        }
+    }
+
+    /**
+     * {@link #writeDue}; if the responses cannot be written (out of memory encoding them, say),
+     * closes the connection, so that its client learns at once that no answer will come.
+     * Returns whether the connection goes on.
+     */
+    private boolean writeDueOrClose(ChannelHandlerContext ctx) {
         try {
             writeDue(ctx);
+            return true;
         } catch (Throwable t) {
             LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
                     + " requests", t);
             ctx.close();
-            return;
+            return false;
         }
-        flushIfWritten(ctx);
-        afterAnswers(ctx);
     }
 
     /**
@@ -645,15 +656,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
                 && !unsent.fits(batch.wantedBytes, () -> ctx.executor().execute(() -> roomFreed(ctx)))) {
             waitingToAnswer = true;
         }
-        try {
-            writeDue(ctx);
-        } catch (Throwable t) {
-            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
-                    + " requests", t);
-            ctx.close();
-            return;
+        if (writeDueOrClose(ctx)) {
+            afterAnswers(ctx);
         }
-        afterAnswers(ctx);
     }
 
     /**
