@@ -32,6 +32,8 @@ public final class FaultyIo implements StorageIo {
     private static final Duration HOLD_LIMIT = Duration.ofSeconds(60);
 
     private final Object lock = new Object();
+    /** Whether maps fail; see {@link #failMaps}. */
+    private volatile boolean failMaps;
     /** Bytes writes may still add, all files together; guarded by {@link #lock}. */
     private long space = Long.MAX_VALUE;
     /** Forces of matching files fail with this, or null; guarded by {@link #lock}. */
@@ -67,6 +69,11 @@ public final class FaultyIo implements StorageIo {
             failing = which;
             forceFailure = e;
         }
+    }
+
+    /** From now on every map of a file fails, as it does past the process's limit of maps. */
+    public void failMaps() {
+        failMaps = true;
     }
 
     /** From now on every truncation fails with {@code e}; null: truncations work again. */
@@ -312,7 +319,10 @@ public final class FaultyIo implements StorageIo {
 
         @Override
         public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return d.map(mode, position, size); // reads only: nothing to log or fail
+            if (failMaps) {
+                throw new IOException("Map failed (test: as when the process has too many maps)");
+            }
+            return d.map(mode, position, size); // reads only: nothing to log
         }
 
         @Override

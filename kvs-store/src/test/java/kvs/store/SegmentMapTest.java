@@ -121,4 +121,19 @@ class SegmentMapTest {
         assertEquals(List.of(), failures);
         s.close();
     }
+
+    @Test
+    void mapsThatFail_readsGoOnWithPread() throws IOException {
+        FaultyIo io = new FaultyIo();
+        io.failMaps();
+        Random random = new Random(6);
+        Path file = dir.resolve("4.data");
+        Segment s = Segment.create(io, file, 4, RecordFormat.KIND_LOG);
+        List<Written> written = fill(s, 3 * Segment.CHUNK_BYTES, random);
+        assertAllRead(s, written);
+        s.sealed();
+        assertAllRead(s, written);
+        assertFalse(mappedByThisProcess(file));
+        s.close();
+    }
 }
