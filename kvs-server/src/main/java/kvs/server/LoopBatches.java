@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class LoopBatches {
 
+    private static final System.Logger LOG = System.getLogger(LoopBatches.class.getName());
+
     private final ConcurrentHashMap<Executor, Loop> loops = new ConcurrentHashMap<>();
 
     /** Runs {@code work} on {@code loop} soon, in one task with whatever else is added meanwhile. */
@@ -47,7 +49,12 @@ final class LoopBatches {
         public void run() {
             scheduled.set(false); // work added from here on schedules another run
             for (Runnable r; (r = work.poll()) != null; ) {
-                r.run();
+                try {
+                    r.run();
+                } catch (Throwable t) {
+                    // One connection's failure must not strand the others' replies.
+                    LOG.log(System.Logger.Level.WARNING, "answering after an fsync failed", t);
+                }
             }
         }
     }

@@ -363,8 +363,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             return;
         }
         if (writeDueOrClose(ctx)) {
+            afterAnswersOrClose(ctx);
+        }
+    }
+
+    /**
+     * Flushes, and goes on with the queue; if that fails (out of memory encoding, say), closes
+     * the connection, so that its client learns at once that no answer will come.
+     */
+    private void afterAnswersOrClose(ChannelHandlerContext ctx) {
+        try {
             flushIfWritten(ctx);
             afterAnswers(ctx);
+        } catch (Throwable t) {
+            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
+                    + " requests", t);
+            ctx.close();
         }
     }
 
@@ -396,7 +410,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             Reply r = replies.poll();
             released += r.held;
             if (r.frame != null) {
-                writeOutgoing(ctx); // the responses before it go first
+                try {
+                    writeOutgoing(ctx); // the responses before it go first
+                } catch (Throwable t) {
+                    r.frame.release(); // out of the queue already: nothing else would
+                    inFlight.done(1);
+                    throw t;
+                }
                 long bytes = r.frame.readableBytes();
                 unsent.add(bytes);
                 ctx.write(r.frame).addListener(done -> unsent.release(bytes));
@@ -642,8 +662,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             batch.releaseFrames();
             return;
         }
-        for (int i = 0; i < pending.size(); i++) {
-            expect(ctx, pending.get(i), i < batch.frames.size() ? batch.frames.get(i) : null);
+        int expected = 0;
+        try {
+            for (; expected < pending.size(); expected++) {
+                int i = expected;
+                expect(ctx, pending.get(i), i < batch.frames.size() ? batch.frames.set(i, null) : null);
+            }
+        } catch (Throwable t) {
+            // Those in the reply queue are counted when the connection closes; the rest now.
+            batch.releaseFrames();
+            unsent.release(batch.reserved);
+            inFlight.done(batch.requests.size() - expected);
+            LOG.log(Level.WARNING, "closing " + ctx.channel().remoteAddress() + ": cannot answer its"
+                    + " requests", t);
+            ctx.close();
+            return;
         }
         batch.frames.clear();
         unsent.release(batch.reserved); // counted now as held back, or as the frames written
@@ -657,7 +690,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             waitingToAnswer = true;
         }
         if (writeDueOrClose(ctx)) {
-            afterAnswers(ctx);
+            afterAnswersOrClose(ctx);
         }
     }
 

@@ -71,7 +71,11 @@ final class SetGroup {
         for (int i = 0; i < hs.size(); i++) {
             int n = hs.get(i).pendingSets().size();
             // Declined (a seal is due) or failed: each connection applies its own, its own way.
-            hs.get(i).setsApplied(cs.get(i), done == null ? null : done.subList(from, from + n));
+            try {
+                hs.get(i).setsApplied(cs.get(i), done == null ? null : done.subList(from, from + n));
+            } catch (Throwable t) {
+                cs.get(i).close(); // never leave the others' sets unapplied for one connection
+            }
             from += n;
         }
         sets.clear();

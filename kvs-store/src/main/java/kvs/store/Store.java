@@ -378,11 +378,10 @@ public final class Store implements AutoCloseable {
         // Built (copied and checksummed) before the lock: under it, only the sequence number is
         // stamped and the bytes handed to the OS.
         RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k, value);
-        if (!mayWait && sealing) {
+        if (!lock(mayWait)) {
             return null;
         }
         long seq;
-        writeLock.lock();
         try {
             ensureWritable();
             long budget = options.maxKeydirBytes();
@@ -436,11 +435,10 @@ public final class Store implements AutoCloseable {
             v[i] = values.get(i);
         }
         RecordFormat.DraftBatch draft = RecordFormat.draftPuts(k, v);
-        if (sealing) {
+        if (!lock(false)) {
             return null;
         }
         long lastSeqOfBatch;
-        writeLock.lock();
         try {
             ensureWritable();
             if (wouldSealLocked(draft.totalSize())) {
@@ -501,11 +499,10 @@ public final class Store implements AutoCloseable {
     private CompletableFuture<Boolean> delete(byte[] key, boolean mayWait) throws IOException {
         checkKey(key);
         RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_TOMBSTONE, key, EMPTY);
-        if (!mayWait && sealing) {
+        if (!lock(mayWait)) {
             return null;
         }
         long seq;
-        writeLock.lock();
         try {
             ensureWritable();
             if (keydir.get(key) == null) {
@@ -680,6 +677,33 @@ public final class Store implements AutoCloseable {
     }
 
     // ---- for the writer and Compactor ----
+
+    /**
+     * Takes the write lock; unless {@code mayWait}, gives up (false) as soon as a seal is seen in
+     * progress rather than wait through its fsync. A seal sets {@link #sealing} moments after its
+     * writer takes the lock, before anything that blocks, so a caller that checked the flag
+     * before locking could still wait for the whole fsync: this one checks again while it waits.
+     */
+    private boolean lock(boolean mayWait) {
+        if (mayWait) {
+            writeLock.lock();
+            return true;
+        }
+        while (true) {
+            if (sealing) {
+                return false;
+            }
+            try {
+                if (writeLock.tryLock(50, TimeUnit.MICROSECONDS)) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                writeLock.lock();
+                return true;
+            }
+        }
+    }
 
     /** Whether appending a record of {@code size} bytes would seal the active file first. */
     private boolean wouldSealLocked(int size) {

@@ -813,4 +813,37 @@ class StoreTest {
             assertEquals(3, s.size());
         }
     }
+
+    @Test
+    void theTryWrites_whileASealFsyncsUnderTheLock_returnAtOnceWritingNothing() throws Exception {
+        FaultyIo io = new FaultyIo();
+        StoreOptions options = StoreOptions.defaults().withSync(SyncPolicy.NEVER).withMaxSegmentBytes(1024).withIo(io);
+        try (Store s = Store.open(dir, options)) {
+            for (int i = 0; i < 8; i++) {
+                s.set(b("k" + i), new byte[100]);
+            }
+            io.holdForces();
+            ExecutorService sealer = Executors.newSingleThreadExecutor();
+            try {
+                // Seals: its fsync is held, with the write lock taken.
+                Future<?> seal = sealer.submit(() -> {
+                    s.set(b("k8"), new byte[100]);
+                    return null;
+                });
+                assertTrue(io.awaitForcesEntered(1, java.time.Duration.ofSeconds(10)), "the seal's fsync began");
+                assertNull(s.trySetAsync(b("x"), java.nio.ByteBuffer.wrap(b("1"))));
+                assertNull(s.trySetAllAsync(List.of(b("y")), List.of(java.nio.ByteBuffer.wrap(b("2")))));
+                assertNull(s.tryRemoveAsync(b("k0")));
+                assertFalse(seal.isDone(), "they returned while the seal still held the lock");
+                io.releaseAll();
+                seal.get(10, TimeUnit.SECONDS);
+                assertNull(s.get(b("x")));
+                assertNull(s.get(b("y")));
+                assertNotNull(s.get(b("k0")));
+            } finally {
+                io.releaseAll();
+                sealer.shutdownNow();
+            }
+        }
+    }
 }
