@@ -107,6 +107,13 @@ public final class FaultyIo implements StorageIo {
     }
 
     /** Waits until {@code n} forces have begun (held or not); false if not within the timeout. */
+    /** Forces begun so far, held or not. */
+    public int forcesEntered() {
+        synchronized (lock) {
+            return forcesEntered;
+        }
+    }
+
     public boolean awaitForcesEntered(int n, Duration timeout) throws InterruptedException {
         return await(() -> forcesEntered >= n, timeout);
     }

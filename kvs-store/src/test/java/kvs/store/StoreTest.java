@@ -823,6 +823,7 @@ class StoreTest {
                 s.set(b("k" + i), new byte[100]);
             }
             io.holdForces();
+            int forcesBefore = io.forcesEntered(); // opening fsyncs the directory, say
             ExecutorService sealer = Executors.newSingleThreadExecutor();
             try {
                 // Seals: its fsync is held, with the write lock taken.
@@ -830,7 +831,8 @@ class StoreTest {
                     s.set(b("k8"), new byte[100]);
                     return null;
                 });
-                assertTrue(io.awaitForcesEntered(1, java.time.Duration.ofSeconds(10)), "the seal's fsync began");
+                assertTrue(io.awaitForcesEntered(forcesBefore + 1, java.time.Duration.ofSeconds(10)),
+                        "the seal's fsync began");
                 assertNull(s.trySetAsync(b("x"), java.nio.ByteBuffer.wrap(b("1"))));
                 assertNull(s.trySetAllAsync(List.of(b("y")), List.of(java.nio.ByteBuffer.wrap(b("2")))));
                 assertNull(s.tryRemoveAsync(b("k0")));
