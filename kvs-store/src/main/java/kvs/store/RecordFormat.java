@@ -79,12 +79,10 @@ final class RecordFormat {
     static final class Draft {
         private final ByteBuffer buffer;
         private final int bodyCrc;
-        private final int bodyBytes;
 
-        private Draft(ByteBuffer buffer, int bodyCrc, int bodyBytes) {
+        private Draft(ByteBuffer buffer, int bodyCrc) {
             this.buffer = buffer;
             this.bodyCrc = bodyCrc;
-            this.bodyBytes = bodyBytes;
         }
 
         /** The record's size in bytes. */
@@ -94,15 +92,7 @@ final class RecordFormat {
 
         /** Stamps the sequence number and the CRC; the record is ready to append. */
         ByteBuffer finish(long seq) {
-            buffer.putLong(SEQ_OFFSET, seq);
-            CRC32C crc = new CRC32C();
-            if (bodyBytes < COMBINE_FROM_BYTES) {
-                crc.update(buffer.position(CRC_BYTES)); // cheaper than combining, this small
-                buffer.putInt(0, (int) crc.getValue());
-            } else {
-                crc.update(buffer.duplicate().position(CRC_BYTES).limit(HEADER_BYTES));
-                buffer.putInt(0, Crc32c.combine((int) crc.getValue(), bodyCrc, bodyBytes));
-            }
+            stamp(buffer, 0, buffer.limit(), seq, bodyCrc);
             return buffer.position(0);
         }
     }
@@ -113,6 +103,24 @@ final class RecordFormat {
      * (a few nanoseconds) costs less than combining (a few hundred operations).
      */
     static final int COMBINE_FROM_BYTES = 4096;
+    /**
+     * Stamps the drafted record at {@code [at, at + size)} of {@code b} with its sequence number
+     * and CRC: the whole record checksummed when small, else the header's CRC combined with the
+     * body's ({@code bodyCrc}, computed when drafting). Leaves {@code b}'s position alone.
+     */
+    private static void stamp(ByteBuffer b, int at, int size, long seq, int bodyCrc) {
+        b.putLong(at + SEQ_OFFSET, seq);
+        int bodyBytes = size - HEADER_BYTES;
+        CRC32C crc = new CRC32C();
+        if (bodyBytes < COMBINE_FROM_BYTES) {
+            crc.update(b.duplicate().position(at + CRC_BYTES).limit(at + size)); // cheaper than combining, this small
+            b.putInt(at, (int) crc.getValue());
+        } else {
+            crc.update(b.duplicate().position(at + CRC_BYTES).limit(at + HEADER_BYTES));
+            b.putInt(at, Crc32c.combine((int) crc.getValue(), bodyCrc, bodyBytes));
+        }
+    }
+
     /** Records up to this size are drafted in a per-thread direct buffer. */
     static final int SCRATCH_BYTES = 64 * 1024;
     private static final ThreadLocal<ByteBuffer> SCRATCH =
@@ -135,7 +143,7 @@ final class RecordFormat {
             body.update(b.duplicate().position(HEADER_BYTES));
             bodyCrc = (int) body.getValue();
         }
-        return new Draft(b, bodyCrc, bodyBytes);
+        return new Draft(b, bodyCrc);
     }
 
     /**
@@ -175,18 +183,7 @@ final class RecordFormat {
         /** Stamps sequence numbers {@code firstSeq}, {@code firstSeq + 1}, ... and the CRCs. */
         ByteBuffer finish(long firstSeq) {
             for (int i = 0; i < starts.length; i++) {
-                int at = starts[i];
-                int size = size(i);
-                buffer.putLong(at + SEQ_OFFSET, firstSeq + i);
-                CRC32C crc = new CRC32C();
-                int bodyBytes = size - HEADER_BYTES;
-                if (bodyBytes < COMBINE_FROM_BYTES) {
-                    crc.update(buffer.duplicate().position(at + CRC_BYTES).limit(at + size));
-                    buffer.putInt(at, (int) crc.getValue());
-                } else {
-                    crc.update(buffer.duplicate().position(at + CRC_BYTES).limit(at + HEADER_BYTES));
-                    buffer.putInt(at, Crc32c.combine((int) crc.getValue(), bodyCrcs[i], bodyBytes));
-                }
+                stamp(buffer, starts[i], size(i), firstSeq + i, bodyCrcs[i]);
             }
             return buffer.position(0);
         }
