@@ -12,8 +12,9 @@ import kvs.proto.ErrorCode;
 
 /**
  * First in every pipeline: counts connections and bytes, and refuses a connection beyond
- * {@code --max-connections} with {@code Error{UNAVAILABLE}} (id 0) before closing it. Shared by
- * all connections.
+ * {@code --max-connections} with {@code Error{UNAVAILABLE}} (id 0), or on the RESP listener with
+ * {@code -ERR max number of clients reached}, before closing it. One per listener, shared by its
+ * connections; the listeners' gates count against one limit.
  */
 @Sharable
 final class ConnectionGate extends ChannelDuplexHandler {
@@ -24,9 +25,26 @@ final class ConnectionGate extends ChannelDuplexHandler {
     private final ServerStats stats;
     private final int maxConnections;
 
+    /** What a refused connection is sent before it is closed, in its listener's protocol. */
+    private final byte[] refusal;
+
+    /** For the kvs listener: a refusal is an {@code Error{UNAVAILABLE}} frame. */
     ConnectionGate(ServerStats stats, int maxConnections) {
+        this(stats, maxConnections, Frames.encode(StoreCommands.error(0, ErrorMapper.error(
+                ErrorCode.UNAVAILABLE, "too many connections (the limit is " + maxConnections + "); retry later"))));
+    }
+
+    /** Several gates over one {@code stats} share its count of open connections, and so the limit. */
+    ConnectionGate(ServerStats stats, int maxConnections, byte[] refusal) {
         this.stats = stats;
         this.maxConnections = maxConnections;
+        this.refusal = refusal.clone();
+    }
+
+    /** The RESP listener's refusal: Redis's own error for it. */
+    static byte[] respRefusal(int maxConnections) {
+        return ("-ERR max number of clients reached (kvs-server --max-connections " + maxConnections
+                + ")\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     @Override
@@ -35,8 +53,6 @@ final class ConnectionGate extends ChannelDuplexHandler {
             stats.connectionsRefused.increment();
             stats.error(ErrorCode.UNAVAILABLE);
             ctx.channel().config().setAutoRead(false);
-            byte[] refusal = Frames.encode(StoreCommands.error(0, ErrorMapper.error(ErrorCode.UNAVAILABLE,
-                    "too many connections (the limit is " + maxConnections + "); retry later")));
             ctx.writeAndFlush(ctx.alloc().buffer(refusal.length).writeBytes(refusal))
                     .addListener(ChannelFutureListener.CLOSE);
             return; // the rest of the pipeline never sees this connection

@@ -66,6 +66,8 @@ public final class KvsServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Channel serverChannel;
+    /** The RESP listener's channel, or null if there is none. */
+    private final Channel respChannel;
     /** Set when shutdown begins: connections are read no more. */
     private volatile boolean draining;
     /** Set once the requests already read are answered: any later one is refused. */
@@ -90,9 +92,27 @@ public final class KvsServer implements AutoCloseable {
                 config.maxPendingBytes());
         stats = new ServerStats(pendingRequests, unsentResponses);
         StoreCommands commands = new StoreCommands(store, config, () -> closing, stats);
+        LoopBatches loopBatches = new LoopBatches();
+        serverChannel = listen(config.address(), new ServerInitializer(config, commands, storeExecutor,
+                inFlight, channels, stats, () -> draining, () -> closing, pendingRequests, unsentResponses,
+                loopBatches, false), null);
+        if (config.respAddress() == null) {
+            respChannel = null;
+        } else {
+            // The RESP listener shares everything with the first: store, budgets, the connection
+            // limit, stats, event loops, shutdown.
+            respChannel = listen(config.respAddress(), new ServerInitializer(config, commands,
+                    storeExecutor, inFlight, channels, stats, () -> draining, () -> closing,
+                    pendingRequests, unsentResponses, loopBatches, true), serverChannel);
+        }
+    }
+
+    /** Binds a listener; if that fails, closes {@code other} (if any) and stops the threads. */
+    private Channel listen(kvs.common.HostPort address, ServerInitializer initializer, Channel other)
+            throws IOException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
-                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -101,16 +121,19 @@ public final class KvsServer implements AutoCloseable {
                 // value being sent to a fast reader would otherwise hold the loop for up to 16
                 // socket buffers' worth of copying, while the loop's other connections wait.
                 .childOption(ChannelOption.WRITE_SPIN_COUNT, 1)
-                .childHandler(new ServerInitializer(config, commands, storeExecutor, inFlight, channels,
-                        stats, () -> draining, () -> closing, pendingRequests, unsentResponses));
-        ChannelFuture bind = b.bind(config.address().toSocketAddress()).awaitUninterruptibly();
+                .childHandler(initializer);
+        ChannelFuture bind = b.bind(address.toSocketAddress()).awaitUninterruptibly();
         if (!bind.isSuccess()) {
+            if (other != null) {
+                other.close().awaitUninterruptibly();
+            }
             shutdownThreads();
             Throwable cause = bind.cause();
             String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            throw new IOException("cannot listen on " + config.address() + ": " + why, cause);
+            throw new IOException("cannot listen on " + address + ": " + why, cause);
         }
-        serverChannel = bind.channel();
+        initializer.bound(((InetSocketAddress) bind.channel().localAddress()).getPort());
+        return bind.channel();
     }
 
     /**
@@ -145,6 +168,11 @@ public final class KvsServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** The RESP listener's address, with its actual port; null if there is none. */
+    public InetSocketAddress respAddress() {
+        return respChannel == null ? null : (InetSocketAddress) respChannel.localAddress();
+    }
+
     public Store store() {
         return store;
     }
@@ -171,6 +199,9 @@ public final class KvsServer implements AutoCloseable {
         try {
             draining = true;
             serverChannel.close().awaitUninterruptibly();
+            if (respChannel != null) {
+                respChannel.close().awaitUninterruptibly();
+            }
             long deadline = System.nanoTime() + config.drainTimeout().toNanos();
             List<Future<?>> pending = new ArrayList<>();
             for (Channel ch : channels) {

@@ -37,7 +37,8 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
     };
 
     private final MemoryBudget budget;
-    private final FrameDecoder decoder;
+    /** The decoder's {@code pendingFrameBytes}: what its unfinished frame will hold, or 0. */
+    private final java.util.function.LongSupplier pendingFrameBytes;
     /** Bytes reserved for the unfinished frame. */
     private long reserved;
     /** The size of an unfinished frame waiting for room, or 0. */
@@ -46,8 +47,13 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
     private boolean refused;
 
     PendingFrameGuard(MemoryBudget budget, FrameDecoder decoder) {
+        this(budget, decoder::pendingFrameBytes);
+    }
+
+    /** For another protocol's decoder ({@link RespDecoder}): what its unfinished request will hold. */
+    PendingFrameGuard(MemoryBudget budget, java.util.function.LongSupplier pendingFrameBytes) {
         this.budget = budget;
-        this.decoder = decoder;
+        this.pendingFrameBytes = pendingFrameBytes;
     }
 
     /** Whether the connection must not be read: its unfinished frame waits for room. */
@@ -62,7 +68,7 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
             return;
         }
         ctx.fireChannelRead(msg); // the decoder takes what is whole, and keeps the rest
-        long pending = decoder.pendingFrameBytes();
+        long pending = pendingFrameBytes.getAsLong();
         if (pending == reserved) {
             return; // the same frame still, or another of the same size, or none
         }

@@ -86,6 +86,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private final PendingFrameGuard inbound;
     private final MemoryBudget unsent;
     private final LoopBatches loopBatches;
+    private final ReplyWriter writer;
     /**
      * Small sets read one after another and not yet applied, to be appended together: at the end
      * of the read, before any other request, or at {@link #MAX_SETS_TOGETHER}. Only gathered
@@ -150,12 +151,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats,
             java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
             PendingFrameGuard inbound, MemoryBudget unsent) {
-        this(commands, storeExecutor, inFlight, stats, draining, closing, inbound, unsent, new LoopBatches());
+        this(commands, storeExecutor, inFlight, stats, draining, closing, inbound, unsent, new LoopBatches(),
+                ResponseEncoder.KVS);
     }
 
     RequestHandler(StoreCommands commands, Executor storeExecutor, InFlight inFlight, ServerStats stats,
             java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
-            PendingFrameGuard inbound, MemoryBudget unsent, LoopBatches loopBatches) {
+            PendingFrameGuard inbound, MemoryBudget unsent, LoopBatches loopBatches, ReplyWriter writer) {
+        this.writer = writer;
         this.closing = closing;
         this.commands = commands;
         this.storeExecutor = storeExecutor;
@@ -289,7 +292,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         writeOutgoing(ctx);
         if (unflushed) {
             unflushed = false;
-            ctx.flush();
+            if (writer.closeRequested()) {
+                // RESP's QUIT: its +OK goes, then the connection closes; nothing after it was read.
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            } else {
+                ctx.flush();
+            }
         }
     }
 
@@ -535,7 +544,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         if (!running && queue.isEmpty() && replies.isEmpty() && decodeFailure != null) {
             stats.error(decodeFailure.getCode());
             refusing = true;
-            ctx.writeAndFlush(ResponseEncoder.encode(ctx.alloc(), StoreCommands.error(0, decodeFailure)))
+            ctx.writeAndFlush(writer.protocolError(ctx.alloc(), decodeFailure))
                     .addListener(f -> closeAfterError(ctx));
             decodeFailure = null;
         }
@@ -616,10 +625,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
             for (int i = 0; i < pending.size(); i++) {
                 Response done = pending.get(i).getNow(null);
                 ByteBuf frame = null;
-                if (done != null && done.getResultCase() == Response.ResultCase.VALUE
+                if (writer.encodesOutOfOrder() && done != null
+                        && done.getResultCase() == Response.ResultCase.VALUE
                         && done.getSerializedSize() > SMALL_RESPONSE_BYTES) {
                     try {
-                        frame = ResponseEncoder.encode(ctx.alloc(), done);
+                        frame = writer.encode(ctx.alloc(), done);
                     } catch (Throwable t) {
                         // Out of direct memory, say: the event loop frames it, or answers an error.
                     }
@@ -703,7 +713,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
     private void send(ChannelHandlerContext ctx, List<Response> responses) {
         List<ByteBuf> frames;
         try {
-            frames = ResponseEncoder.encode(ctx.alloc(), responses);
+            frames = writer.encode(ctx.alloc(), responses);
         } catch (Throwable t) {
             frames = new ArrayList<>(responses.size());
             try {
@@ -729,7 +739,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
 
     private ByteBuf encodeOrError(ChannelHandlerContext ctx, Response r) {
         try {
-            return ResponseEncoder.encode(ctx.alloc(), r);
+            return writer.encode(ctx.alloc(), r);
         } catch (Throwable t) {
             if (r.getResultCase() != Response.ResultCase.VALUE && r.getResultCase() != Response.ResultCase.STATS) {
                 throw t;
@@ -738,7 +748,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
                     + ctx.channel().remoteAddress() + "; answering with an error: " + t);
             Response error = StoreCommands.error(r.getId(), ErrorMapper.storeFailure(t));
             stats.error(error.getError().getCode());
-            return ResponseEncoder.encode(ctx.alloc(), error);
+            return writer.encode(ctx.alloc(), error);
         }
     }
 

@@ -19,6 +19,29 @@ final class ResponseEncoder {
 
     static final int CHUNK_BYTES = 256 * 1024;
 
+    /** The kvs protocol's {@link ReplyWriter}: stateless, shared by every connection. */
+    static final ReplyWriter KVS = new ReplyWriter() {
+        @Override
+        public List<ByteBuf> encode(ByteBufAllocator alloc, List<Response> responses) {
+            return ResponseEncoder.encode(alloc, responses);
+        }
+
+        @Override
+        public ByteBuf encode(ByteBufAllocator alloc, Response response) {
+            return ResponseEncoder.encode(alloc, response);
+        }
+
+        @Override
+        public boolean encodesOutOfOrder() {
+            return true;
+        }
+
+        @Override
+        public ByteBuf protocolError(ByteBufAllocator alloc, kvs.proto.Error error) {
+            return ResponseEncoder.encode(alloc, StoreCommands.error(0, error));
+        }
+    };
+
     private ResponseEncoder() {
     }
 

@@ -22,10 +22,11 @@ import kvs.store.StoreOptions;
  * @param maxConnections connections beyond this many are refused with {@code UNAVAILABLE}
  * @param maxPendingBytes server-wide, the most bytes held in requests still being received, and
  *     (apart) in responses not yet sent
+ * @param respAddress where to listen for RESP (Redis protocol) clients too, or null for nowhere
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
         Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
-        int maxConnections, long maxPendingBytes) {
+        int maxConnections, long maxPendingBytes, HostPort respAddress) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -56,7 +57,7 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
                 DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES);
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null);
     }
 
     public int maxFrameBytes() {
@@ -65,31 +66,36 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
 
     public ServerConfig withMaxValueBytes(int bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress);
     }
 
     public ServerConfig withStore(StoreOptions options) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
-                idleTimeout, maxConnections, maxPendingBytes);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress);
     }
 
     public ServerConfig withMaxKeyBytes(int bytes) {
         return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                timeout, maxConnections, maxPendingBytes);
+                timeout, maxConnections, maxPendingBytes, respAddress);
     }
 
     public ServerConfig withMaxConnections(int n) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, n, maxPendingBytes);
+                idleTimeout, n, maxPendingBytes, respAddress);
     }
 
     public ServerConfig withMaxPendingBytes(long bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, bytes);
+                idleTimeout, maxConnections, bytes, respAddress);
+    }
+
+    public ServerConfig withRespAddress(HostPort resp) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections, maxPendingBytes, resp);
     }
 }

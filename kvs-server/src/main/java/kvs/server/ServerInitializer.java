@@ -39,12 +39,32 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final MemoryBudget pendingRequests;
     private final MemoryBudget unsentResponses;
     /** Shared by every connection: one task per event loop for the replies an fsync made durable. */
-    private final LoopBatches loopBatches = new LoopBatches();
+    private final LoopBatches loopBatches;
+    private final ServerConfig config;
+    /** Whether this is the RESP listener's. */
+    private final boolean resp;
+    /** The port listened on, once bound: INFO and CONFIG GET report it. */
+    private volatile int port;
 
     ServerInitializer(ServerConfig config, StoreCommands commands, Executor storeExecutor,
             InFlight inFlight, ChannelGroup channels, ServerStats stats,
             java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
             MemoryBudget pendingRequests, MemoryBudget unsentResponses) {
+        this(config, commands, storeExecutor, inFlight, channels, stats, draining, closing, pendingRequests,
+                unsentResponses, new LoopBatches(), false);
+    }
+
+    /**
+     * @param loopBatches shared with the other listener's initializer
+     * @param resp for the RESP listener; else the kvs protocol's
+     */
+    ServerInitializer(ServerConfig config, StoreCommands commands, Executor storeExecutor,
+            InFlight inFlight, ChannelGroup channels, ServerStats stats,
+            java.util.function.BooleanSupplier draining, java.util.function.BooleanSupplier closing,
+            MemoryBudget pendingRequests, MemoryBudget unsentResponses, LoopBatches loopBatches, boolean resp) {
+        this.config = config;
+        this.loopBatches = loopBatches;
+        this.resp = resp;
         this.pendingRequests = pendingRequests;
         this.unsentResponses = unsentResponses;
         this.draining = draining;
@@ -55,8 +75,14 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         this.inFlight = inFlight;
         this.channels = channels;
         this.stats = stats;
-        this.gate = new ConnectionGate(stats, config.maxConnections());
+        this.gate = !resp ? new ConnectionGate(stats, config.maxConnections())
+                : new ConnectionGate(stats, config.maxConnections(), ConnectionGate.respRefusal(config.maxConnections()));
         this.idleNanos = config.idleTimeout().toNanos();
+    }
+
+    /** The port bound, for what the RESP listener reports. */
+    void bound(int port) {
+        this.port = port;
     }
 
     @Override
@@ -65,12 +91,25 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("gate", gate);
         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
+        if (resp) {
+            // RESP: the same handler behind another decoder and a translator (RespCommands).
+            RespDecoder decoder = new RespDecoder(Math.max(config.maxKeyBytes(), config.maxValueBytes()),
+                    maxFrameBytes);
+            PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, decoder::pendingFrameBytes);
+            RespReplies replies = new RespReplies();
+            p.addLast("pendingFrameGuard", guard);
+            p.addLast("respDecoder", decoder);
+            p.addLast("respCommands", new RespCommands(replies, config, port));
+            p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
+                    closing, guard, unsentResponses, loopBatches, replies));
+            return;
+        }
         FrameDecoder frames = new FrameDecoder(maxFrameBytes);
         PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, frames);
         p.addLast("pendingFrameGuard", guard);
         p.addLast("frameDecoder", frames);
         p.addLast("requestDecoder", RequestDecoder.INSTANCE);
         p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
-                closing, guard, unsentResponses, loopBatches));
+                closing, guard, unsentResponses, loopBatches, ResponseEncoder.KVS));
     }
 }

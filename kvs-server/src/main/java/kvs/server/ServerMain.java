@@ -48,6 +48,12 @@ public final class ServerMain implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     HostPort address;
 
+    @Option(names = "--resp-addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
+            description = "Also listen here for clients of the Redis protocol (RESP2/RESP3):"
+                    + " redis-cli, redis-benchmark, Jedis, Lettuce, redis-py. Off unless given;"
+                    + " e.g. 127.0.0.1:6379. Commands: docs/PROTOCOL.md, \"RESP\".")
+    HostPort respAddress;
+
     @Option(names = "--dir", paramLabel = "PATH", defaultValue = "./kvs-data",
             description = "Data directory, created if missing. Default: ${DEFAULT-VALUE}.")
     Path dir;
@@ -202,6 +208,10 @@ public final class ServerMain implements Callable<Integer> {
                 new HostPort(server.localAddress().getHostString(), server.localAddress().getPort()),
                 config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis,
                 Units.formatSize(config.store().maxKeydirBytes()));
+        if (server.respAddress() != null) {
+            LOG.log(Level.INFO, "kvs-server RESP (Redis protocol) listening on {0}",
+                    new HostPort(server.respAddress().getHostString(), server.respAddress().getPort()));
+        }
         server.awaitClosed();
         if (server.closeFailure() != null) {
             LOG.log(Level.ERROR, "kvs-server stopped, but closing the store failed: {0}",
@@ -287,7 +297,7 @@ public final class ServerMain implements Callable<Integer> {
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
                         syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
-                maxConnections, maxPendingBytes);
+                maxConnections, maxPendingBytes, respAddress);
     }
 
     /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */

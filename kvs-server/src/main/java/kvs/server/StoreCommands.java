@@ -12,9 +12,11 @@ import java.util.function.BooleanSupplier;
 import kvs.proto.Done;
 import kvs.proto.Error;
 import kvs.proto.ErrorCode;
+import kvs.proto.NotApplied;
 import kvs.proto.NotFound;
 import kvs.proto.Request;
 import kvs.proto.Response;
+import kvs.proto.SetCondition;
 import kvs.proto.StatsReply;
 import kvs.proto.Value;
 import kvs.store.Store;
@@ -81,6 +83,8 @@ final class StoreCommands {
      */
     static boolean isSmallSet(Request request) {
         return request.getCommandCase() == Request.CommandCase.SET
+                && request.getSet().getCondition() == SetCondition.SET_ALWAYS
+                && !request.getSet().getReturnPrevious()
                 && request.getSet().getKey().size() + request.getSet().getValue().size() <= INLINE_RECORD_BYTES;
     }
 
@@ -139,6 +143,10 @@ final class StoreCommands {
         try {
             CompletableFuture<Response> r = switch (request.getCommandCase()) {
                 case SET -> {
+                    if (request.getSet().getCondition() != SetCondition.SET_ALWAYS
+                            || request.getSet().getReturnPrevious()) {
+                        yield setIf(request, mayWait);
+                    }
                     byte[] key = request.getSet().getKey().toByteArray();
                     ByteString value = request.getSet().getValue();
                     CompletableFuture<Void> written;
@@ -157,14 +165,15 @@ final class StoreCommands {
                     if (Store.isOverLimit(value)) {
                         yield null;
                     }
-                    yield done(value == null
-                            ? NOT_FOUND.clone().setId(id).build()
-                            : Response.newBuilder().setId(id).setValue(
-                                    Value.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(value)))
-                                    .build());
+                    yield done(valueOrNotFound(id, value));
                 }
                 case RM -> {
                     byte[] key = request.getRm().getKey().toByteArray();
+                    if (request.getRm().getReturnPrevious()) {
+                        CompletableFuture<byte[]> removed =
+                                store.removeAndGetAsync(key, mayWait, INLINE_RECORD_BYTES);
+                        yield removed == null ? null : removed.thenApply(v -> valueOrNotFound(id, v));
+                    }
                     CompletableFuture<Boolean> removed = mayWait ? store.removeAsync(key) : store.tryRemoveAsync(key);
                     yield removed == null ? null : removed.thenApply(found -> found
                             ? DONE.clone().setId(id).build()
@@ -186,6 +195,35 @@ final class StoreCommands {
         } catch (IOException | RuntimeException e) {
             return done(failed(request, e));
         }
+    }
+
+    /** A conditional set, or one that answers with the previous value. */
+    private CompletableFuture<Response> setIf(Request request, boolean mayWait) throws IOException {
+        long id = request.getId();
+        kvs.proto.Set set = request.getSet();
+        Store.Condition condition = switch (set.getCondition()) {
+            case SET_IF_ABSENT -> Store.Condition.IF_ABSENT;
+            case SET_IF_PRESENT -> Store.Condition.IF_PRESENT;
+            default -> Store.Condition.ALWAYS;
+        };
+        byte[] key = set.getKey().toByteArray();
+        if (!mayWait && key.length + set.getValue().size() > INLINE_RECORD_BYTES) {
+            return null;
+        }
+        CompletableFuture<Store.Outcome> written = store.setIfAsync(key, set.getValue().asReadOnlyByteBuffer(),
+                condition, set.getReturnPrevious(), mayWait, INLINE_RECORD_BYTES);
+        if (written == null) {
+            return null;
+        }
+        return written.thenApply(o -> set.getReturnPrevious() ? valueOrNotFound(id, o.previous())
+                : o.applied() ? DONE.clone().setId(id).build()
+                : Response.newBuilder().setId(id).setNotApplied(NotApplied.getDefaultInstance()).build());
+    }
+
+    private static Response valueOrNotFound(long id, byte[] value) {
+        return value == null ? NOT_FOUND.clone().setId(id).build()
+                : Response.newBuilder().setId(id).setValue(
+                        Value.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(value))).build();
     }
 
     private Response failed(Request request, Throwable e) {

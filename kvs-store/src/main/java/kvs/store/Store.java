@@ -261,31 +261,42 @@ public final class Store implements AutoCloseable {
             if (loc.size() > maxRecordBytes) {
                 return OVER_LIMIT;
             }
-            Segment seg = segments.get(loc.segment());
-            if (seg == null || !seg.tryAcquire()) {
-                // Compaction moved the record and retired the file after our lookup: look again.
-                if (attempt > 1000) {
-                    throw new IOException("key's record keeps moving; giving up after 1000 lookups");
-                }
-                continue;
+            byte[] value = read(key, loc);
+            if (value != null) {
+                return value;
             }
-            byte[] record;
-            try {
-                record = seg.read(loc.offset(), loc.size());
-            } catch (ClosedChannelException e) {
-                ensureOpen();
-                throw e;
-            } finally {
-                seg.release();
+            // Compaction moved the record and retired the file after our lookup: look again.
+            if (attempt > 1000) {
+                throw new IOException("key's record keeps moving; giving up after 1000 lookups");
             }
-            try {
-                return valueOf(record, key, seg, loc);
-            } catch (CorruptionException e) {
-                // Counted, not logged: the caller gets the file and offset, and the server logs
-                // it once a second at most (a hot damaged key must not flood the log).
-                damagedReads.incrementAndGet();
-                throw e;
-            }
+        }
+    }
+
+    /**
+     * The value of {@code key} in its record at {@code loc}, or {@code null} if that file was
+     * retired meanwhile (compaction moved the record: look it up again).
+     */
+    private byte[] read(byte[] key, Location loc) throws IOException {
+        Segment seg = segments.get(loc.segment());
+        if (seg == null || !seg.tryAcquire()) {
+            return null;
+        }
+        byte[] record;
+        try {
+            record = seg.read(loc.offset(), loc.size());
+        } catch (ClosedChannelException e) {
+            ensureOpen();
+            throw e;
+        } finally {
+            seg.release();
+        }
+        try {
+            return valueOf(record, key, seg, loc);
+        } catch (CorruptionException e) {
+            // Counted, not logged: the caller gets the file and offset, and the server logs
+            // it once a second at most (a hot damaged key must not flood the log).
+            damagedReads.incrementAndGet();
+            throw e;
         }
     }
 
@@ -388,25 +399,31 @@ public final class Store implements AutoCloseable {
             if (keydir.heapBytesWithNewKey(k.length) > budget && keydir.get(k) == null) {
                 throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
             }
-            int size = draft.size();
-            if (!mayWait && wouldSealLocked(size)) {
+            if (!mayWait && wouldSealLocked(draft.size())) {
                 return null;
             }
-            seq = nextSeq;
-            Segment seg = appendLocked(draft.finish(seq));
-            int offset = (int) (seg.size() - size);
-            nextSeq = seq + 1;
-            lastSeq = seq;
-            seg.addLive(size);
-            Location old = keydir.put(k, seg.id, offset, size);
-            if (old != null) {
-                addLive(old, -old.size());
-            }
-            afterWriteLocked();
+            seq = appendPutLocked(k, draft);
         } finally {
             writeLock.unlock();
         }
         return syncer.whenDurable(seq);
+    }
+
+    /** Appends a drafted put and points the keydir at it; returns its sequence number. */
+    private long appendPutLocked(byte[] key, RecordFormat.Draft draft) throws IOException {
+        int size = draft.size();
+        long seq = nextSeq;
+        Segment seg = appendLocked(draft.finish(seq));
+        int offset = (int) (seg.size() - size);
+        nextSeq = seq + 1;
+        lastSeq = seq;
+        seg.addLive(size);
+        Location old = keydir.put(key, seg.id, offset, size);
+        if (old != null) {
+            addLive(old, -old.size());
+        }
+        afterWriteLocked();
+        return seq;
     }
 
     /**
@@ -471,6 +488,122 @@ public final class Store implements AutoCloseable {
         return syncer.whenDurable(lastSeqOfBatch);
     }
 
+    /** What a conditional write requires of the key's current state. */
+    public enum Condition {
+        /** Whatever the key's state. */
+        ALWAYS,
+        /** Only if the store does not hold the key (Redis's {@code SET NX}). */
+        IF_ABSENT,
+        /** Only if the store holds the key ({@code SET XX}). */
+        IF_PRESENT
+    }
+
+    /**
+     * What a conditional write did.
+     *
+     * @param applied whether the condition held and the write was made
+     * @param previous the key's value before the write (whether or not it was applied), if the
+     *     caller asked for it and the store held the key; else {@code null}
+     */
+    public record Outcome(boolean applied, byte[] previous) {
+    }
+
+    /**
+     * Sets {@code key} to {@code value} if {@code condition} holds, checked and written under one
+     * hold of the write lock, so no other writer comes between; with {@code readPrevious}, the
+     * previous value is read under the same hold. The future completes once the write (if any) is
+     * durable as the sync policy promises. Unless {@code mayWait}, returns {@code null}, having
+     * done nothing, when the write would wait for a seal or the previous record is over
+     * {@code maxReadBytes} (see {@link #getAtMost}): for event loops.
+     */
+    public CompletableFuture<Outcome> setIfAsync(byte[] key, ByteBuffer value, Condition condition,
+            boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+        checkKey(key);
+        if (value == null) {
+            throw new IllegalArgumentException("value is null");
+        }
+        byte[] k = key.clone();
+        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k, value);
+        if (!lock(mayWait)) {
+            return null;
+        }
+        long seq;
+        byte[] previous;
+        try {
+            ensureWritable();
+            Location found = keydir.get(k);
+            if (readPrevious && found != null && !mayWait && found.size() > maxReadBytes) {
+                return null;
+            }
+            previous = readPrevious && found != null ? readLocked(k, found) : null;
+            boolean holds = condition == Condition.ALWAYS
+                    || (condition == Condition.IF_ABSENT) == (found == null);
+            if (!holds) {
+                return CompletableFuture.completedFuture(new Outcome(false, previous));
+            }
+            long budget = options.maxKeydirBytes();
+            if (found == null && keydir.heapBytesWithNewKey(k.length) > budget) {
+                throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+            }
+            if (!mayWait && wouldSealLocked(draft.size())) {
+                return null;
+            }
+            seq = appendPutLocked(k, draft);
+        } finally {
+            writeLock.unlock();
+        }
+        Outcome outcome = new Outcome(true, previous);
+        return syncer.whenDurable(seq).thenApply(v -> outcome);
+    }
+
+    /**
+     * Removes {@code key} and returns the value it had ({@code null}, writing nothing, if the store
+     * did not hold it), read and removed under one hold of the write lock (Redis's
+     * {@code GETDEL}). Unless {@code mayWait}, returns {@code null} as {@link #setIfAsync} does.
+     */
+    public CompletableFuture<byte[]> removeAndGetAsync(byte[] key, boolean mayWait, int maxReadBytes)
+            throws IOException {
+        checkKey(key);
+        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_TOMBSTONE, key, EMPTY);
+        if (!lock(mayWait)) {
+            return null;
+        }
+        long seq;
+        byte[] previous;
+        try {
+            ensureWritable();
+            Location found = keydir.get(key);
+            if (found == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (!mayWait && (found.size() > maxReadBytes || wouldSealLocked(draft.size()))) {
+                return null;
+            }
+            previous = readLocked(key, found);
+            seq = appendTombstoneLocked(key, draft);
+        } finally {
+            writeLock.unlock();
+        }
+        return syncer.whenDurable(seq).thenApply(v -> previous);
+    }
+
+    /**
+     * {@link #read} under the write lock, where only compaction can move the key's record: if it
+     * did, the keydir already names the new place.
+     */
+    private byte[] readLocked(byte[] key, Location loc) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            byte[] value = read(key, loc);
+            if (value != null) {
+                return value;
+            }
+            if (attempt > 1000) {
+                throw new IOException("key's record keeps moving; giving up after 1000 lookups");
+            }
+            loc = keydir.get(key);
+        }
+    }
+
     /**
      * Removes {@code key}, durably as the sync policy promises.
      *
@@ -511,17 +644,23 @@ public final class Store implements AutoCloseable {
             if (!mayWait && wouldSealLocked(draft.size())) {
                 return null;
             }
-            seq = nextSeq;
-            appendLocked(draft.finish(seq));
-            nextSeq = seq + 1;
-            lastSeq = seq;
-            Location old = keydir.remove(key);
-            addLive(old, -old.size());
-            afterWriteLocked();
+            seq = appendTombstoneLocked(key, draft);
         } finally {
             writeLock.unlock();
         }
         return syncer.whenDurable(seq).thenApply(v -> true);
+    }
+
+    /** Appends a drafted tombstone and drops the key from the keydir; returns its sequence number. */
+    private long appendTombstoneLocked(byte[] key, RecordFormat.Draft draft) throws IOException {
+        long seq = nextSeq;
+        appendLocked(draft.finish(seq));
+        nextSeq = seq + 1;
+        lastSeq = seq;
+        Location old = keydir.remove(key);
+        addLive(old, -old.size());
+        afterWriteLocked();
+        return seq;
     }
 
     /** Accounts live bytes to a file, unless compaction retired it meanwhile (it is gone). */

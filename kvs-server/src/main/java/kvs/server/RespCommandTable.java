@@ -1,0 +1,136 @@
+package kvs.server;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The commands the RESP listener knows, as {@code COMMAND}, {@code COMMAND INFO} and
+ * {@code COMMAND DOCS} describe them to clients (redis-cli builds its hints and completion from
+ * them), with their arity for the listener's own argument check: positive, exactly that many
+ * arguments counting the name; negative, at least that many.
+ */
+final class RespCommandTable {
+
+    /** One argument in {@code COMMAND DOCS}: a name, a type, and whether optional or repeated. */
+    record Arg(String name, String type, boolean optional, boolean multiple, List<Arg> oneOf) {
+        static Arg key() {
+            return new Arg("key", "key", false, false, List.of());
+        }
+
+        static Arg string(String name) {
+            return new Arg(name, "string", false, false, List.of());
+        }
+
+        Arg asOptional() {
+            return new Arg(name, type, true, multiple, oneOf);
+        }
+
+        Arg asMultiple() {
+            return new Arg(name, type, optional, true, oneOf);
+        }
+
+        static Arg token(String token) {
+            return new Arg(token.toLowerCase(Locale.ROOT), "pure-token", false, false, List.of());
+        }
+
+        static Arg oneOf(String name, Arg... choices) {
+            return new Arg(name, "oneof", false, false, List.of(choices));
+        }
+
+        RespValue doc() {
+            List<Object> kv = new ArrayList<>(List.of("name", name, "type", type));
+            if (type.equals("pure-token")) {
+                kv.addAll(List.of("token", name.toUpperCase(Locale.ROOT)));
+            }
+            if (type.equals("key")) {
+                kv.addAll(List.of("key_spec_index", 0L));
+            }
+            List<RespValue> flags = new ArrayList<>();
+            if (optional) {
+                flags.add(RespValue.simple("optional"));
+            }
+            if (multiple) {
+                flags.add(RespValue.simple("multiple"));
+            }
+            if (!flags.isEmpty()) {
+                kv.addAll(List.of("flags", RespValue.array(flags)));
+            }
+            if (!oneOf.isEmpty()) {
+                kv.addAll(List.of("arguments", RespValue.array(oneOf.stream().map(Arg::doc).toList())));
+            }
+            return RespValue.map(kv.toArray());
+        }
+    }
+
+    /** A command: its name, arity and flags as {@code COMMAND} gives them, and its docs. */
+    record Spec(String name, int arity, List<String> flags, int firstKey, int lastKey, int step,
+            String summary, String group, List<Arg> args) {
+
+        RespValue info() {
+            return RespValue.array(RespValue.bulk(name), RespValue.integer(arity),
+                    RespValue.array(flags.stream().map(RespValue::simple).toList()),
+                    RespValue.integer(firstKey), RespValue.integer(lastKey), RespValue.integer(step),
+                    RespValue.array(), RespValue.array(), RespValue.array(), RespValue.array());
+        }
+
+        RespValue doc() {
+            return RespValue.map("summary", summary, "since", "1.0.0", "group", group,
+                    "complexity", "O(1) per key", "arguments", RespValue.array(args.stream().map(Arg::doc).toList()));
+        }
+    }
+
+    static final Map<String, Spec> COMMANDS = new LinkedHashMap<>();
+
+    private static void add(String name, int arity, String flags, int first, int last, int step,
+            String group, String summary, Arg... args) {
+        COMMANDS.put(name, new Spec(name, arity, flags.isEmpty() ? List.of() : List.of(flags.split(" ")),
+                first, last, step, summary, group, List.of(args)));
+    }
+
+    static {
+        add("get", 2, "readonly fast", 1, 1, 1, "string", "Returns the value of a key.", Arg.key());
+        add("set", -3, "write denyoom", 1, 1, 1, "string",
+                "Sets the value of a key, optionally only if it is absent (NX) or present (XX);"
+                        + " GET returns the previous value. kvs keys do not expire: EX, PX, EXAT, PXAT"
+                        + " and KEEPTTL are refused.",
+                Arg.key(), Arg.string("value"),
+                Arg.oneOf("condition", Arg.token("NX"), Arg.token("XX")).asOptional(), Arg.token("GET").asOptional());
+        add("del", -2, "write", 1, -1, 1, "keyspace", "Deletes keys; returns how many there were.",
+                Arg.key().asMultiple());
+        add("exists", -2, "readonly fast", 1, -1, 1, "keyspace", "Counts the given keys that exist.",
+                Arg.key().asMultiple());
+        add("mget", -2, "readonly fast", 1, -1, 1, "string", "Returns the values of keys.",
+                Arg.key().asMultiple());
+        add("mset", -3, "write denyoom", 1, -1, 2, "string", "Sets several keys, appended as one batch.",
+                new Arg("data", "block", false, true, List.of(Arg.key(), Arg.string("value"))));
+        add("getdel", 2, "write fast", 1, 1, 1, "string", "Returns the value of a key and deletes it.",
+                Arg.key());
+        add("strlen", 2, "readonly fast", 1, 1, 1, "string", "Returns the length of a key's value.",
+                Arg.key());
+        add("ping", -1, "fast", 0, 0, 0, "connection", "Returns PONG, or the message given.",
+                Arg.string("message").asOptional());
+        add("echo", 2, "fast", 0, 0, 0, "connection", "Returns the message given.", Arg.string("message"));
+        add("quit", -1, "fast", 0, 0, 0, "connection", "Closes the connection.");
+        add("hello", -1, "fast", 0, 0, 0, "connection",
+                "Handshakes with the server; HELLO 3 switches to RESP3.",
+                new Arg("protover", "integer", true, false, List.of()));
+        add("select", 2, "fast", 0, 0, 0, "connection", "Selects database 0, the only one.",
+                new Arg("index", "integer", false, false, List.of()));
+        add("dbsize", 1, "readonly fast", 0, 0, 0, "server", "Returns the number of keys.");
+        add("info", -1, "", 0, 0, 0, "server", "Returns the server's figures in Redis's INFO format.",
+                Arg.string("section").asOptional().asMultiple());
+        add("command", -1, "", 0, 0, 0, "server", "Describes the commands: COUNT, INFO, DOCS.");
+        add("client", -2, "", 0, 0, 0, "connection", "ID, SETNAME, GETNAME, SETINFO.",
+                Arg.string("subcommand"));
+        add("config", -2, "", 0, 0, 0, "server", "CONFIG GET: a few parameters, read-only.",
+                Arg.string("subcommand"), Arg.string("parameter").asMultiple());
+        add("flushall", -1, "write", 0, 0, 0, "server", "Refused: kvs cannot drop every key crash-safely yet.");
+        add("flushdb", -1, "write", 0, 0, 0, "server", "Refused: kvs cannot drop every key crash-safely yet.");
+    }
+
+    private RespCommandTable() {
+    }
+}

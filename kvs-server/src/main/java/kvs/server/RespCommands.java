@@ -1,0 +1,392 @@
+package kvs.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import kvs.common.Version;
+import kvs.proto.Get;
+import kvs.proto.Ping;
+import kvs.proto.Request;
+import kvs.proto.Rm;
+import kvs.proto.SetCondition;
+import kvs.proto.Stats;
+import kvs.server.RespReplies.Kind;
+import kvs.server.RespReplies.Render;
+
+/**
+ * The RESP front end: translates each command ({@code byte[][]} from {@link RespDecoder}) into the
+ * kvs requests that do its work, passed on to {@link RequestHandler} as if a kvs client had sent
+ * them, and queues in {@link RespReplies} how their responses make the command's reply. One
+ * implementation of each operation, two front ends: a RESP GET is a kvs Get; {@code DEL a b} is
+ * two Rms whose responses are counted; what needs no store (ECHO, HELLO, an unknown command's
+ * error) rides on a Ping, so that its reply keeps its place among the others.
+ *
+ * <p>Made per connection; touched only on its event loop.
+ */
+final class RespCommands extends ChannelInboundHandlerAdapter {
+
+    /** The RESP protocol level kvs speaks, as INFO and HELLO report it to clients that check. */
+    static final String REDIS_VERSION = "7.0.0";
+    private static final AtomicLong CLIENT_IDS = new AtomicLong();
+    private static final Request PING = Request.newBuilder().setPing(Ping.getDefaultInstance()).build();
+    private static final Request STATS = Request.newBuilder().setStats(Stats.getDefaultInstance()).build();
+    private static final RespValue OK = RespValue.simple("OK");
+
+    private final RespReplies replies;
+    private final ServerConfig config;
+    private final int port;
+    private final long clientId = CLIENT_IDS.incrementAndGet();
+    private String clientName;
+    /** Set after QUIT: what follows is dropped. */
+    private boolean quit;
+
+    RespCommands(RespReplies replies, ServerConfig config, int port) {
+        this.replies = replies;
+        this.config = config;
+        this.port = port;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (quit) {
+            return;
+        }
+        byte[][] args = (byte[][]) msg;
+        String name = new String(args[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        RespCommandTable.Spec spec = RespCommandTable.COMMANDS.get(name);
+        if (spec == null) {
+            reply(ctx, RespValue.error(unknownCommand(args)));
+        } else if (spec.arity() > 0 ? args.length != spec.arity() : args.length < -spec.arity()) {
+            reply(ctx, wrongArity(name));
+        } else {
+            apply(ctx, name, args);
+        }
+    }
+
+    private void apply(ChannelHandlerContext ctx, String name, byte[][] args) {
+        switch (name) {
+            case "get" -> send(ctx, Render.of(Kind.BULK, 1), get(args[1]));
+            case "strlen" -> send(ctx, Render.of(Kind.LENGTH, 1), get(args[1]));
+            case "set" -> set(ctx, args);
+            case "getdel" -> send(ctx, Render.of(Kind.BULK, 1), request().setRm(
+                    Rm.newBuilder().setKey(bytes(args[1])).setReturnPrevious(true)).build());
+            case "del" -> {
+                List<Request> rms = new ArrayList<>(args.length - 1);
+                for (int i = 1; i < args.length; i++) {
+                    rms.add(request().setRm(Rm.newBuilder().setKey(bytes(args[i]))).build());
+                }
+                send(ctx, Render.of(Kind.COUNT, rms.size()), rms);
+            }
+            case "exists" -> send(ctx, Render.of(Kind.COUNT, args.length - 1), gets(args, 1));
+            case "mget" -> send(ctx, Render.of(Kind.ARRAY, args.length - 1), gets(args, 1));
+            case "mset" -> {
+                if (args.length % 2 != 1) {
+                    reply(ctx, wrongArity(name));
+                    return;
+                }
+                List<Request> sets = new ArrayList<>(args.length / 2);
+                for (int i = 1; i < args.length; i += 2) {
+                    sets.add(request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[i]))
+                            .setValue(bytes(args[i + 1]))).build());
+                }
+                send(ctx, Render.of(Kind.OK, sets.size()), sets);
+            }
+            case "ping" -> {
+                if (args.length > 2) {
+                    reply(ctx, wrongArity(name));
+                } else {
+                    reply(ctx, args.length == 1 ? RespValue.simple("PONG") : RespValue.bulk(args[1]));
+                }
+            }
+            case "echo" -> reply(ctx, RespValue.bulk(args[1]));
+            case "quit" -> {
+                quit = true;
+                send(ctx, new Render(Kind.LITERAL, 1, OK, null, 0, true), PING);
+            }
+            case "hello" -> hello(ctx, args);
+            case "select" -> reply(ctx, "0".equals(text(args[1])) ? OK
+                    : RespValue.error("ERR DB index is out of range (kvs has one database, 0)"));
+            case "dbsize" -> send(ctx, Render.fromStats(s -> RespValue.integer(s.getOrDefault("keys", 0L))), STATS);
+            case "info" -> info(ctx, args);
+            case "command" -> command(ctx, args);
+            case "client" -> client(ctx, args);
+            case "config" -> config(ctx, args);
+            case "flushall", "flushdb" -> reply(ctx, RespValue.error("ERR " + name.toUpperCase(Locale.ROOT)
+                    + " is not supported: kvs cannot yet drop every key crash-safely; remove keys with DEL"));
+            default -> throw new AssertionError("in the table but not handled: " + name);
+        }
+    }
+
+    /** SET key value [NX | XX] [GET]; the expiry options are refused by name. */
+    private void set(ChannelHandlerContext ctx, byte[][] args) {
+        SetCondition condition = SetCondition.SET_ALWAYS;
+        boolean returnPrevious = false;
+        for (int i = 3; i < args.length; i++) {
+            String option = text(args[i]).toUpperCase(Locale.ROOT);
+            switch (option) {
+                case "NX", "XX" -> {
+                    if (condition != SetCondition.SET_ALWAYS) {
+                        reply(ctx, RespValue.error("ERR syntax error"));
+                        return;
+                    }
+                    condition = option.equals("NX") ? SetCondition.SET_IF_ABSENT : SetCondition.SET_IF_PRESENT;
+                }
+                case "GET" -> returnPrevious = true;
+                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> {
+                    reply(ctx, RespValue.error("ERR SET's " + option + " option is not supported: kvs"
+                            + " keys do not expire"));
+                    return;
+                }
+                default -> {
+                    reply(ctx, RespValue.error("ERR syntax error"));
+                    return;
+                }
+            }
+        }
+        Request set = request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[2]))
+                .setCondition(condition).setReturnPrevious(returnPrevious)).build();
+        send(ctx, Render.of(returnPrevious ? Kind.BULK : Kind.OK, 1), set);
+    }
+
+    /** HELLO [protover [AUTH username password] [SETNAME clientname]]. */
+    private void hello(ChannelHandlerContext ctx, byte[][] args) {
+        int protocol = replies.resp3() ? 3 : 2;
+        int i = 1;
+        if (args.length > 1) {
+            String v = text(args[1]);
+            if (!v.equals("2") && !v.equals("3")) {
+                reply(ctx, RespValue.error(v.matches("-?\\d+") ? "NOPROTO unsupported protocol version"
+                        : "ERR Protocol version is not an integer or out of range"));
+                return;
+            }
+            protocol = Integer.parseInt(v);
+            i = 2;
+        }
+        String name = clientName;
+        for (; i < args.length; i++) {
+            String option = text(args[i]).toUpperCase(Locale.ROOT);
+            if (option.equals("AUTH") && i + 2 < args.length) {
+                if (!text(args[i + 1]).equals("default")) {
+                    reply(ctx, RespValue.error("WRONGPASS invalid username-password pair or user is disabled."));
+                    return;
+                }
+                i += 2; // the default user has no password: any is accepted, as Redis does
+            } else if (option.equals("SETNAME") && i + 1 < args.length) {
+                name = text(args[++i]);
+                if (!validName(name)) {
+                    reply(ctx, RespValue.error("ERR Client names cannot contain spaces, newlines or"
+                            + " special characters."));
+                    return;
+                }
+            } else {
+                reply(ctx, RespValue.error("ERR Syntax error in HELLO option '" + text(args[i]) + "'"));
+                return;
+            }
+        }
+        clientName = name;
+        RespValue info = RespValue.map("server", "kvs", "version", REDIS_VERSION, "proto", (long) protocol,
+                "id", clientId, "mode", "standalone", "role", "master", "modules", RespValue.array());
+        send(ctx, new Render(Kind.LITERAL, 1, info, null, protocol, false), PING);
+    }
+
+    private void command(ChannelHandlerContext ctx, byte[][] args) {
+        if (args.length == 1) {
+            reply(ctx, RespValue.array(RespCommandTable.COMMANDS.values().stream()
+                    .map(RespCommandTable.Spec::info).toList()));
+            return;
+        }
+        String sub = text(args[1]).toUpperCase(Locale.ROOT);
+        switch (sub) {
+            case "COUNT" -> reply(ctx, RespValue.integer(RespCommandTable.COMMANDS.size()));
+            case "INFO", "DOCS" -> {
+                List<RespValue> out = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                for (int i = 2; i < args.length; i++) {
+                    names.add(text(args[i]).toLowerCase(Locale.ROOT));
+                }
+                if (names.isEmpty()) {
+                    names.addAll(RespCommandTable.COMMANDS.keySet());
+                }
+                for (String n : names) {
+                    RespCommandTable.Spec spec = RespCommandTable.COMMANDS.get(n);
+                    if (sub.equals("INFO")) {
+                        out.add(spec == null ? RespValue.nil() : spec.info());
+                    } else if (spec != null) {
+                        out.add(RespValue.bulk(n));
+                        out.add(spec.doc());
+                    }
+                }
+                reply(ctx, sub.equals("INFO") ? RespValue.array(out) : RespValue.map(out));
+            }
+            default -> reply(ctx, unknownSubcommand(args, "COMMAND"));
+        }
+    }
+
+    private void client(ChannelHandlerContext ctx, byte[][] args) {
+        String sub = text(args[1]).toUpperCase(Locale.ROOT);
+        switch (sub) {
+            case "ID" -> reply(ctx, RespValue.integer(clientId));
+            case "GETNAME" -> reply(ctx, clientName == null ? RespValue.nil() : RespValue.bulk(clientName));
+            case "SETNAME" -> {
+                if (args.length != 3) {
+                    reply(ctx, RespValue.error("ERR wrong number of arguments for 'client|setname' command"));
+                } else if (!validName(text(args[2]))) {
+                    reply(ctx, RespValue.error("ERR Client names cannot contain spaces, newlines or"
+                            + " special characters."));
+                } else {
+                    clientName = text(args[2]).isEmpty() ? null : text(args[2]);
+                    reply(ctx, OK);
+                }
+            }
+            case "SETINFO" -> {
+                String attr = args.length == 4 ? text(args[2]).toUpperCase(Locale.ROOT) : "";
+                reply(ctx, args.length != 4 ? RespValue.error("ERR wrong number of arguments for"
+                        + " 'client|setinfo' command") : attr.equals("LIB-NAME") || attr.equals("LIB-VER") ? OK
+                        : RespValue.error("ERR Unrecognized option '" + text(args[2]) + "'"));
+            }
+            default -> reply(ctx, unknownSubcommand(args, "CLIENT"));
+        }
+    }
+
+    /** CONFIG GET pattern...: the few parameters clients and redis-benchmark ask for. */
+    private void config(ChannelHandlerContext ctx, byte[][] args) {
+        if (!text(args[1]).equalsIgnoreCase("GET")) {
+            reply(ctx, RespValue.error("ERR CONFIG " + text(args[1]).toUpperCase(Locale.ROOT)
+                    + " is not supported: kvs is configured by its command-line flags (kvs-server --help)"));
+            return;
+        }
+        if (args.length < 3) {
+            reply(ctx, RespValue.error("ERR wrong number of arguments for 'config|get' command"));
+            return;
+        }
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("save", "");
+        params.put("appendonly", "yes");
+        params.put("appendfsync", switch (config.store().sync()) {
+            case ALWAYS -> "always";
+            case INTERVAL -> "everysec";
+            case NEVER -> "no";
+        });
+        params.put("databases", "1");
+        params.put("maxclients", Integer.toString(config.maxConnections()));
+        params.put("proto-max-bulk-len", Integer.toString(config.maxValueBytes()));
+        params.put("timeout", Long.toString(config.idleTimeout().toSeconds()));
+        params.put("port", Integer.toString(port));
+        List<RespValue> kv = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 2; i < args.length; i++) {
+            Pattern glob = glob(text(args[i]).toLowerCase(Locale.ROOT));
+            for (Map.Entry<String, String> e : params.entrySet()) {
+                if (glob.matcher(e.getKey()).matches() && seen.add(e.getKey())) {
+                    kv.add(RespValue.bulk(e.getKey()));
+                    kv.add(RespValue.bulk(e.getValue()));
+                }
+            }
+        }
+        reply(ctx, RespValue.map(kv));
+    }
+
+    /** INFO [section ...]: Redis's sections, from the server's figures. */
+    private void info(ChannelHandlerContext ctx, byte[][] args) {
+        List<String> sections = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            sections.add(text(args[i]).toLowerCase(Locale.ROOT));
+        }
+        send(ctx, Render.fromStats(s -> RespValue.bulk(RespInfo.render(s, sections, config, port))), STATS);
+    }
+
+    private void reply(ChannelHandlerContext ctx, RespValue value) {
+        send(ctx, Render.literal(value), PING);
+    }
+
+    private void send(ChannelHandlerContext ctx, Render render, Request request) {
+        replies.expect(render);
+        ctx.fireChannelRead(request);
+    }
+
+    private void send(ChannelHandlerContext ctx, Render render, List<Request> requests) {
+        replies.expect(render);
+        for (Request r : requests) {
+            ctx.fireChannelRead(r);
+        }
+    }
+
+    private static List<Request> gets(byte[][] args, int from) {
+        List<Request> gets = new ArrayList<>(args.length - from);
+        for (int i = from; i < args.length; i++) {
+            gets.add(get(args[i]));
+        }
+        return gets;
+    }
+
+    private static Request get(byte[] key) {
+        return request().setGet(Get.newBuilder().setKey(bytes(key))).build();
+    }
+
+    private static Request.Builder request() {
+        return Request.newBuilder();
+    }
+
+    /** The argument's bytes, not copied: the decoder made the array for this command alone. */
+    private static ByteString bytes(byte[] arg) {
+        return UnsafeByteOperations.unsafeWrap(arg);
+    }
+
+    private static String text(byte[] arg) {
+        return new String(arg, StandardCharsets.UTF_8);
+    }
+
+    private static boolean validName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '!' || c > '~') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static RespValue wrongArity(String name) {
+        return RespValue.error("ERR wrong number of arguments for '" + name + "' command");
+    }
+
+    /** Redis's text: {@code ERR unknown command 'X', with args beginning with: 'a' 'b' }. */
+    static String unknownCommand(byte[][] args) {
+        StringBuilder b = new StringBuilder("ERR unknown command '").append(clip(text(args[0]), 128))
+                .append("', with args beginning with: ");
+        for (int i = 1; i < args.length && b.length() < 256; i++) {
+            b.append('\'').append(clip(text(args[i]), 128)).append("' ");
+        }
+        return b.toString();
+    }
+
+    private static RespValue unknownSubcommand(byte[][] args, String command) {
+        return RespValue.error("ERR unknown subcommand '" + clip(text(args[1]), 128) + "'. Try "
+                + command + " HELP.");
+    }
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** A Redis glob ({@code *}, {@code ?}) as a regular expression. */
+    private static Pattern glob(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString());
+    }
+
+    static String kvsVersion() {
+        return Version.get();
+    }
+}

@@ -1,0 +1,238 @@
+package kvs.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import kvs.proto.Error;
+import kvs.proto.Response;
+
+/**
+ * One RESP connection's {@link ReplyWriter}: turns the kvs responses of its commands into RESP
+ * replies, in order. {@link RespCommands} translates each command into one or more kvs requests
+ * and queues here, in the same order, a {@link Render} that says how their responses make the
+ * command's reply: {@code DEL a b} is two removes whose responses become one integer. Responses
+ * reach {@link #encode} in request order, so the head of the queue always belongs to the next one.
+ *
+ * <p>Touched only on the connection's event loop. An encode that fails changes nothing (see
+ * {@link ReplyWriter}): the queue is advanced only once all its bytes are written.
+ */
+final class RespReplies implements ReplyWriter {
+
+    /** How a command's responses become its reply. */
+    enum Kind {
+        /** A value, or null: GET, GETDEL, SET ... GET. */
+        BULK,
+        /** +OK once every part is done (SET, MSET); null for a conditional set not applied. */
+        OK,
+        /** The number of parts that found their key: DEL, EXISTS. */
+        COUNT,
+        /** An array of values or nulls, one a part: MGET. */
+        ARRAY,
+        /** The length of the value, 0 if none: STRLEN. */
+        LENGTH,
+        /** A reply made up front ({@link Render#literal}), carried by a ping to keep its place. */
+        LITERAL,
+        /** A reply made from the server's figures, carried by a stats request: INFO, DBSIZE. */
+        FROM_STATS
+    }
+
+    /**
+     * How the responses of one command's {@code parts} requests become its reply.
+     *
+     * @param protocol for HELLO: the RESP version replies take from this one on (2 or 3), else 0
+     * @param quit for QUIT: close the connection once this reply is sent
+     */
+    record Render(Kind kind, int parts, RespValue literal, Function<Map<String, Long>, RespValue> fromStats,
+            int protocol, boolean quit) {
+
+        static Render of(Kind kind, int parts) {
+            return new Render(kind, parts, null, null, 0, false);
+        }
+
+        static Render literal(RespValue reply) {
+            return new Render(Kind.LITERAL, 1, reply, null, 0, false);
+        }
+
+        static Render fromStats(Function<Map<String, Long>, RespValue> reply) {
+            return new Render(Kind.FROM_STATS, 1, null, reply, 0, false);
+        }
+    }
+
+    private final ArrayDeque<Render> renders = new ArrayDeque<>();
+    /** Parts of the render at the head already written or counted. */
+    private int partsDone;
+    /** COUNT: parts that found their key so far. */
+    private long counted;
+    /** COUNT, OK: the first error among the parts so far, or null. */
+    private String firstError;
+    private boolean resp3;
+    private boolean closeRequested;
+
+    /** Queues how the next command's responses make its reply. */
+    void expect(Render render) {
+        renders.add(render);
+    }
+
+    /** Whether replies are written in RESP3 (after {@code HELLO 3}). */
+    boolean resp3() {
+        return resp3;
+    }
+
+    @Override
+    public List<ByteBuf> encode(ByteBufAllocator alloc, List<Response> responses) {
+        List<ByteBuf> out = new ArrayList<>(1);
+        out.add(write(alloc, responses));
+        return out;
+    }
+
+    @Override
+    public ByteBuf encode(ByteBufAllocator alloc, Response response) {
+        return write(alloc, List.of(response));
+    }
+
+    @Override
+    public boolean encodesOutOfOrder() {
+        return false; // a reply may depend on the responses before it (DEL a b c)
+    }
+
+    @Override
+    public ByteBuf protocolError(ByteBufAllocator alloc, Error error) {
+        ByteBuf out = alloc.ioBuffer(error.getMessage().length() + 8);
+        RespValue.error(errorText(error)).write(out, resp3);
+        return out;
+    }
+
+    @Override
+    public boolean closeRequested() {
+        return closeRequested;
+    }
+
+    private ByteBuf write(ByteBufAllocator alloc, List<Response> responses) {
+        long estimate = 0;
+        for (Response r : responses) {
+            estimate += 16 + (r.getResultCase() == Response.ResultCase.VALUE ? r.getValue().getValue().size() : 0);
+        }
+        ByteBuf out = alloc.ioBuffer((int) Math.min(estimate, 1 << 20));
+        // Work on copies; committed once everything is written.
+        int done = partsDone;
+        long count = counted;
+        String error = firstError;
+        boolean r3 = resp3;
+        boolean quit = closeRequested;
+        int finished = 0;
+        try {
+            Iterator<Render> it = renders.iterator();
+            Render render = null;
+            for (Response r : responses) {
+                if (render == null) {
+                    if (!it.hasNext()) {
+                        throw new IllegalStateException("a response with no command to answer");
+                    }
+                    render = it.next();
+                }
+                String err = r.getResultCase() == Response.ResultCase.ERROR ? errorText(r.getError()) : null;
+                switch (render.kind()) {
+                    case BULK -> {
+                        if (err != null) {
+                            RespValue.error(err).write(out, r3);
+                        } else {
+                            writeValueOrNull(out, r, r3);
+                        }
+                    }
+                    case OK, COUNT -> {
+                        if (err != null && error == null) {
+                            error = err;
+                        }
+                        if (r.getResultCase() == Response.ResultCase.DONE
+                                || r.getResultCase() == Response.ResultCase.VALUE) {
+                            count++;
+                        }
+                        if (done + 1 == render.parts()) {
+                            if (error != null) {
+                                RespValue.error(error).write(out, r3);
+                            } else if (render.kind() == Kind.COUNT) {
+                                RespValue.header(out, ':', count);
+                            } else if (r.getResultCase() == Response.ResultCase.NOT_APPLIED) {
+                                RespValue.writeNull(out, r3);
+                            } else {
+                                out.writeBytes(OK);
+                            }
+                        }
+                    }
+                    case ARRAY -> {
+                        if (done == 0) {
+                            RespValue.header(out, '*', render.parts());
+                        }
+                        if (err != null) {
+                            RespValue.error(err).write(out, r3);
+                        } else {
+                            writeValueOrNull(out, r, r3);
+                        }
+                    }
+                    case LENGTH -> {
+                        if (err != null) {
+                            RespValue.error(err).write(out, r3);
+                        } else {
+                            RespValue.header(out, ':', r.getResultCase() == Response.ResultCase.VALUE
+                                    ? r.getValue().getValue().size() : 0);
+                        }
+                    }
+                    case LITERAL -> {
+                        if (render.protocol() != 0 && err == null) {
+                            r3 = render.protocol() == 3; // HELLO's own reply is in the new version
+                        }
+                        (err != null ? RespValue.error(err) : render.literal()).write(out, r3);
+                        quit |= render.quit();
+                    }
+                    case FROM_STATS -> (err != null ? RespValue.error(err)
+                            : render.fromStats().apply(r.getStats().getValuesMap())).write(out, r3);
+                }
+                if (++done == render.parts()) {
+                    finished++;
+                    render = null;
+                    done = 0;
+                    count = 0;
+                    error = null;
+                }
+            }
+        } catch (Throwable t) {
+            out.release();
+            throw t;
+        }
+        for (int i = 0; i < finished; i++) {
+            renders.poll();
+        }
+        partsDone = done;
+        counted = count;
+        firstError = error;
+        resp3 = r3;
+        closeRequested = quit;
+        return out;
+    }
+
+    private static final byte[] OK = "+OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static void writeValueOrNull(ByteBuf out, Response r, boolean resp3) {
+        if (r.getResultCase() != Response.ResultCase.VALUE) {
+            RespValue.writeNull(out, resp3);
+            return;
+        }
+        com.google.protobuf.ByteString v = r.getValue().getValue();
+        RespValue.header(out, '$', v.size());
+        out.ensureWritable(v.size() + 2);
+        for (java.nio.ByteBuffer b : v.asReadOnlyByteBufferList()) {
+            out.writeBytes(b);
+        }
+        RespValue.crlf(out);
+    }
+
+    /** A kvs error as a RESP error line: Redis's {@code ERR} code, then the kvs message. */
+    static String errorText(Error e) {
+        return e.getMessage().startsWith("ERR ") ? e.getMessage() : "ERR " + e.getMessage();
+    }
+}
