@@ -92,12 +92,12 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
                     reply(ctx, wrongArity(name));
                     return;
                 }
-                List<Request> sets = new ArrayList<>(args.length / 2);
+                // One SetMany: validated whole, appended with one write, all or nothing.
+                kvs.proto.SetMany.Builder sets = kvs.proto.SetMany.newBuilder();
                 for (int i = 1; i < args.length; i += 2) {
-                    sets.add(request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[i]))
-                            .setValue(bytes(args[i + 1]))).build());
+                    sets.addSets(kvs.proto.Set.newBuilder().setKey(bytes(args[i])).setValue(bytes(args[i + 1])));
                 }
-                send(ctx, Render.of(Kind.OK, sets.size()), sets);
+                send(ctx, Render.of(Kind.OK, 1), request().setSetMany(sets).build());
             }
             case "ping" -> {
                 if (args.length > 2) {

@@ -179,6 +179,20 @@ final class StoreCommands {
                             ? DONE.clone().setId(id).build()
                             : NOT_FOUND.clone().setId(id).build());
                 }
+                case SET_MANY -> {
+                    List<kvs.proto.Set> sets = request.getSetMany().getSetsList();
+                    List<byte[]> keys = new ArrayList<>(sets.size());
+                    List<ByteBuffer> values = new ArrayList<>(sets.size());
+                    long bytes = 0;
+                    for (kvs.proto.Set set : sets) {
+                        keys.add(set.getKey().toByteArray());
+                        values.add(set.getValue().asReadOnlyByteBuffer());
+                        bytes += set.getKey().size() + set.getValue().size();
+                    }
+                    CompletableFuture<Void> written = mayWait ? store.setAllAsync(keys, values)
+                            : bytes > INLINE_RECORD_BYTES ? null : store.trySetAllAsync(keys, values);
+                    yield written == null ? null : written.thenApply(v -> DONE.clone().setId(id).build());
+                }
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
@@ -243,12 +257,27 @@ final class StoreCommands {
         ByteString key;
         switch (request.getCommandCase()) {
             case SET -> {
-                key = request.getSet().getKey();
-                int valueSize = request.getSet().getValue().size();
-                if (valueSize > config.maxValueBytes()) {
-                    return ErrorMapper.error(ErrorCode.TOO_LARGE, "value of " + valueSize
-                            + " bytes is over the limit of " + config.maxValueBytes() + " bytes");
+                if (request.getSet().getCondition() == SetCondition.UNRECOGNIZED) {
+                    return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set condition "
+                            + request.getSet().getConditionValue() + " is unknown to this server");
                 }
+                return validateSet(request.getSet());
+            }
+            case SET_MANY -> {
+                if (request.getSetMany().getSetsCount() == 0) {
+                    return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many with no sets");
+                }
+                for (kvs.proto.Set set : request.getSetMany().getSetsList()) {
+                    if (set.getCondition() != SetCondition.SET_ALWAYS || set.getReturnPrevious()) {
+                        return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many takes plain sets:"
+                                + " no condition, no return_previous");
+                    }
+                    Error invalid = validateSet(set);
+                    if (invalid != null) {
+                        return invalid;
+                    }
+                }
+                return null;
             }
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
@@ -257,9 +286,23 @@ final class StoreCommands {
             }
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
-                        + " has no command this server knows; send one of set, get, rm, compact, ping, stats");
+                        + " has no command this server knows; send one of set, get, rm, set_many,"
+                        + " compact, ping, stats");
             }
         }
+        return validateKey(key);
+    }
+
+    private Error validateSet(kvs.proto.Set set) {
+        int valueSize = set.getValue().size();
+        if (valueSize > config.maxValueBytes()) {
+            return ErrorMapper.error(ErrorCode.TOO_LARGE, "value of " + valueSize
+                    + " bytes is over the limit of " + config.maxValueBytes() + " bytes");
+        }
+        return validateKey(set.getKey());
+    }
+
+    private Error validateKey(ByteString key) {
         if (key.isEmpty()) {
             return ErrorMapper.error(ErrorCode.BAD_REQUEST, "empty key: a key is 1 to "
                     + config.maxKeyBytes() + " bytes");

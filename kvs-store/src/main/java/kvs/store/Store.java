@@ -434,6 +434,22 @@ public final class Store implements AutoCloseable {
      * seal; the future completes when all are durable as the sync policy promises.
      */
     public CompletableFuture<Void> trySetAllAsync(List<byte[]> keys, List<ByteBuffer> values) throws IOException {
+        return setAll(keys, values, false);
+    }
+
+    /**
+     * Sets several keys with one append, under one hold of the write lock, in the order given:
+     * all or nothing against failures (a full disk, a keydir at its budget: then nothing is
+     * written). Not atomic for readers, who may see some keys set before others, nor against a
+     * crash of the machine, which may keep a prefix of the records. May wait (for a seal); the
+     * future completes when all are durable as the sync policy promises.
+     */
+    public CompletableFuture<Void> setAllAsync(List<byte[]> keys, List<ByteBuffer> values) throws IOException {
+        return setAll(keys, values, true);
+    }
+
+    private CompletableFuture<Void> setAll(List<byte[]> keys, List<ByteBuffer> values, boolean mayWait)
+            throws IOException {
         if (keys.size() != values.size()) {
             throw new IllegalArgumentException(keys.size() + " keys but " + values.size() + " values");
         }
@@ -452,19 +468,31 @@ public final class Store implements AutoCloseable {
             v[i] = values.get(i);
         }
         RecordFormat.DraftBatch draft = RecordFormat.draftPuts(k, v);
-        if (!lock(false)) {
+        if (!lock(mayWait)) {
             return null;
         }
         long lastSeqOfBatch;
         try {
             ensureWritable();
-            if (wouldSealLocked(draft.totalSize())) {
+            if (!mayWait && wouldSealLocked(draft.totalSize())) {
                 return null;
             }
             if (keydir.heapBytesWithNewKeys(k) > options.maxKeydirBytes()) {
-                // Near the budget: each goes alone, so that overwrites still succeed and only
-                // new keys past the budget are refused, with the exception that says so.
-                return null;
+                if (!mayWait) {
+                    // Near the budget: each goes alone, so that overwrites still succeed and only
+                    // new keys past the budget are refused, with the exception that says so.
+                    return null;
+                }
+                List<byte[]> absent = new ArrayList<>();
+                for (byte[] key : k) {
+                    if (keydir.get(key) == null) {
+                        absent.add(key);
+                    }
+                }
+                if (!absent.isEmpty()
+                        && keydir.heapBytesWithNewKeys(absent.toArray(new byte[0][])) > options.maxKeydirBytes()) {
+                    throw new KeydirFullException(options.maxKeydirBytes(), keydir.heapBytes(), keydir.size());
+                }
             }
             long first = nextSeq;
             Segment seg = appendLocked(draft.finish(first));
