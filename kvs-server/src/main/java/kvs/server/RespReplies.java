@@ -117,7 +117,8 @@ final class RespReplies implements ReplyWriter {
         for (Response r : responses) {
             estimate += 16 + (r.getResultCase() == Response.ResultCase.VALUE ? r.getValue().getValue().size() : 0);
         }
-        ByteBuf out = alloc.ioBuffer((int) Math.min(estimate, 1 << 20));
+        // Sized for the values up front: a 60 MiB value is copied once, not regrown into.
+        ByteBuf out = alloc.ioBuffer((int) Math.min(estimate, Integer.MAX_VALUE - 8));
         // Work on copies; committed once everything is written.
         int done = partsDone;
         long count = counted;
