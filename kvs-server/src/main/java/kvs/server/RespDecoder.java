@@ -112,6 +112,9 @@ final class RespDecoder extends ByteToMessageDecoder {
     /** Reads one argument of a multibulk command; false if more bytes are needed. */
     private boolean readArgument(ByteBuf in, List<Object> out) {
         if (argLength < 0) {
+            if (!in.isReadable()) {
+                return false; // the read ended right after the multibulk header
+            }
             byte first = in.getByte(in.readerIndex());
             if (first != '$') {
                 throw protocolError("expected '$', got '" + printable(first) + "'");
