@@ -293,9 +293,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Request> {
         if (unflushed) {
             unflushed = false;
             if (writer.closeRequested()) {
-                // RESP's QUIT: its +OK goes, then the connection closes; nothing after it was read.
-                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                // RESP's QUIT: its +OK goes, then the connection closes as after a protocol
+                // error: half-closed, and what the client still sends dropped for a moment, so
+                // that the close does not turn into a reset that could lose the +OK.
+                ctx.flush();
+                if (!refusing) {
+                    refusing = true;
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> closeAfterError(ctx));
+                }
             } else {
                 ctx.flush();
             }

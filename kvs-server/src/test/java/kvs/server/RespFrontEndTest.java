@@ -163,6 +163,12 @@ class RespFrontEndTest {
                         out.setDone(RespRepliesTest.done().getDone());
                     }
                 }
+                case SET_MANY -> {
+                    for (kvs.proto.Set set : r.getSetMany().getSetsList()) {
+                        data.put(set.getKey(), set.getValue());
+                    }
+                    out.setDone(RespRepliesTest.done().getDone());
+                }
                 case PING -> out.setDone(RespRepliesTest.done().getDone());
                 case STATS -> out.setStats(RespRepliesTest.stats(Map.of("keys", (long) data.size())).getStats());
                 default -> throw new AssertionError("not sent by the RESP front end: " + r);
