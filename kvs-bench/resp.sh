@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The RESP listener's targets (issue 12; docs/BENCHMARKS.md, "RESP listener (issue 12)"), in one
-# sitting: kvs-server with --resp-addr beside redis-server, runs interleaved, best of ROUNDS.
+# sitting: kvs-server with --resp-addr beside redis-server, runs interleaved; best and median of
+# ROUNDS rounds (the machine is noisy: medians say more).
 #
 #   r  redis-benchmark against Redis and against kvs's RESP listener: 50 connections, 100-byte
 #      values, -r 100000, -t set,get, with -P 1 and -P 16 (the issue's yardstick)
@@ -9,7 +10,7 @@
 #      the same server (what the RESP front end costs)
 #
 # Redis runs with --appendonly yes --appendfsync everysec, kvs with its default --sync interval.
-# Usage: kvs-bench/resp.sh [--quick] [--only r,k] [--rounds N] [--results DIR]
+# Usage: kvs-bench/resp.sh [--quick] [--only r,k] [--rounds N (5)] [--results DIR]
 #   --quick    short runs, to check that the script works; the figures mean nothing
 # Environment: KVSLOAD, DURATION (kvsload seconds a run, 8), REQUESTS (redis-benchmark requests a
 # run, 400000; with -P 16 four times as many), KVS_JAVA_OPTS (passed on by bin/kvs-server).
@@ -19,14 +20,14 @@ set -euo pipefail
 root=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd -P)
 . "$root/kvs-bench/lib/bench-lib.sh"
 
-quick=0 only=r,k rounds=3 results=""
+quick=0 only=r,k rounds=5 results=""
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1 ;;
         --only) only=$2; shift ;;
         --rounds) rounds=$2; shift ;;
         --results) results=$2; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "resp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -86,9 +87,9 @@ done
 stop_kvs; stop_redis
 
 python3 - "$results" <<'PY'
-import csv, glob, json, os, re, sys
+import csv, glob, json, os, statistics, sys
 d = sys.argv[1]
-def best(pattern, key):
+def runs(pattern, key):
     vals = []
     for f in glob.glob(os.path.join(d, pattern)):
         if f.endswith(".csv"):
@@ -96,24 +97,26 @@ def best(pattern, key):
                 if row and row[0].upper() == key.upper():
                     vals.append(float(row[1]))
         else:
-            j = json.load(open(f))
-            vals.append(float(j.get("rps", 0)))
-    return max(vals) if vals else None
-print("redis-benchmark (best of rounds, requests/s):")
-print(f"{'':10}{'kvs RESP':>12}{'Redis':>12}{'kvs/Redis':>11}")
+            vals.append(float(json.load(open(f)).get("rps", 0)))
+    return vals
+def both(vals):
+    return (max(vals), statistics.median(vals)) if vals else (None, None)
+print("redis-benchmark, requests/s, best and median of the rounds:")
+print(f"{'':10}{'kvs RESP':>20}{'Redis':>20}{'kvs/Redis':>16}")
 for p in (1, 16):
     for op in ("SET", "GET"):
-        k, r = best(f"rb-p{p}-kvs-r*.csv", op), best(f"rb-p{p}-redis-r*.csv", op)
-        if k and r:
-            print(f"{op} P{p:<4}{k:12.0f}{r:12.0f}{k / r:11.2f}")
-print("\nkvsload (best of rounds, requests/s):")
-print(f"{'':10}{'kvs RESP':>12}{'kvs proto':>12}{'Redis':>12}{'RESP/proto':>12}{'RESP/Redis':>12}")
+        (kb, km), (rb, rm) = both(runs(f"rb-p{p}-kvs-r*.csv", op)), both(runs(f"rb-p{p}-redis-r*.csv", op))
+        if kb and rb:
+            print(f"{op} P{p:<4}{kb:10.0f}{km:10.0f}{rb:10.0f}{rm:10.0f}{kb / rb:8.2f}{km / rm:8.2f}")
+print("\nkvsload, requests/s, best and median of the rounds:")
+print(f"{'':10}{'kvs RESP':>20}{'kvs protocol':>20}{'Redis':>20}{'RESP/protocol':>16}{'RESP/Redis':>16}")
 for p in (1, 16):
     for op in ("set", "get"):
-        k = best(f"k-{op}-p{p}-resp-r*.json", "")
-        kp = best(f"k-{op}-p{p}-kvsproto-r*.json", "")
-        r = best(f"k-{op}-p{p}-redis-r*.json", "")
-        if k and kp and r:
-            print(f"{op.upper()} P{p:<4}{k:12.0f}{kp:12.0f}{r:12.0f}{k / kp:12.2f}{k / r:12.2f}")
+        (kb, km) = both(runs(f"k-{op}-p{p}-resp-r*.json", ""))
+        (pb, pm) = both(runs(f"k-{op}-p{p}-kvsproto-r*.json", ""))
+        (rb, rm) = both(runs(f"k-{op}-p{p}-redis-r*.json", ""))
+        if kb and pb and rb:
+            print(f"{op.upper()} P{p:<4}{kb:10.0f}{km:10.0f}{pb:10.0f}{pm:10.0f}{rb:10.0f}{rm:10.0f}"
+                  f"{kb / pb:8.2f}{km / pm:8.2f}{kb / rb:8.2f}{km / rm:8.2f}")
 PY
 echo "results: $results" >&2

@@ -39,6 +39,11 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     private static final Request PING = Request.newBuilder().setPing(Ping.getDefaultInstance()).build();
     private static final Request STATS = Request.newBuilder().setStats(Stats.getDefaultInstance()).build();
     private static final RespValue OK = RespValue.simple("OK");
+    private static final Render BULK = Render.of(Kind.BULK, 1);
+    private static final Render LENGTH = Render.of(Kind.LENGTH, 1);
+    private static final Render OK_REPLY = Render.of(Kind.OK, 1);
+    private static final byte[] GET_NAME = {'g', 'e', 't'};
+    private static final byte[] SET_NAME = {'s', 'e', 't'};
 
     private final RespReplies replies;
     private final ServerConfig config;
@@ -60,7 +65,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             return;
         }
         byte[][] args = (byte[][]) msg;
-        String name = new String(args[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        String name = commandName(args[0]);
         RespCommandTable.Spec spec = RespCommandTable.COMMANDS.get(name);
         if (spec == null) {
             reply(ctx, RespValue.error(unknownCommand(args)));
@@ -71,12 +76,35 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The command's name in lower case; GET and SET, most of the traffic, without a new string. */
+    private static String commandName(byte[] arg) {
+        if (arg.length == 3) {
+            if (equalsLowerCase(arg, GET_NAME)) {
+                return "get";
+            }
+            if (equalsLowerCase(arg, SET_NAME)) {
+                return "set";
+            }
+        }
+        return new String(arg, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether {@code arg} is {@code lower} (ASCII letters) in any case. */
+    private static boolean equalsLowerCase(byte[] arg, byte[] lower) {
+        for (int i = 0; i < lower.length; i++) {
+            if ((arg[i] | 0x20) != lower[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void apply(ChannelHandlerContext ctx, String name, byte[][] args) {
         switch (name) {
-            case "get" -> send(ctx, Render.of(Kind.BULK, 1), get(args[1]));
-            case "strlen" -> send(ctx, Render.of(Kind.LENGTH, 1), get(args[1]));
+            case "get" -> send(ctx, BULK, get(args[1]));
+            case "strlen" -> send(ctx, LENGTH, get(args[1]));
             case "set" -> set(ctx, args);
-            case "getdel" -> send(ctx, Render.of(Kind.BULK, 1), request().setRm(
+            case "getdel" -> send(ctx, BULK, request().setRm(
                     Rm.newBuilder().setKey(bytes(args[1])).setReturnPrevious(true)).build());
             case "del" -> {
                 List<Request> rms = new ArrayList<>(args.length - 1);
@@ -97,7 +125,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
                 for (int i = 1; i < args.length; i += 2) {
                     sets.addSets(kvs.proto.Set.newBuilder().setKey(bytes(args[i])).setValue(bytes(args[i + 1])));
                 }
-                send(ctx, Render.of(Kind.OK, 1), request().setSetMany(sets).build());
+                send(ctx, OK_REPLY, request().setSetMany(sets).build());
             }
             case "ping" -> {
                 if (args.length > 2) {
@@ -153,7 +181,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         }
         Request set = request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[2]))
                 .setCondition(condition).setReturnPrevious(returnPrevious)).build();
-        send(ctx, Render.of(returnPrevious ? Kind.BULK : Kind.OK, 1), set);
+        send(ctx, returnPrevious ? BULK : OK_REPLY, set);
     }
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]]. */
