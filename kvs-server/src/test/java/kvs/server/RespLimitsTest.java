@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import kvs.common.HostPort;
 import kvs.proto.ErrorCode;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The RESP listener's limits, as LoadAndLimitsTest tries the kvs one's: on keys and values, on
@@ -26,35 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * listeners), and on idle connections.
  */
 @Timeout(60)
-class RespLimitsTest {
+class RespLimitsTest extends RespServerFixture {
 
-    @TempDir
-    Path dir;
-    private KvsServer server;
-
-    private KvsServer start(ServerConfig config) throws IOException {
-        server = KvsServer.start(config);
-        return server;
-    }
-
-    private ServerConfig config() {
-        return ServerConfig.of(new HostPort("127.0.0.1", 0), dir).withRespAddress(new HostPort("127.0.0.1", 0));
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private RespSocket resp() throws IOException {
-        return new RespSocket(server.respAddress());
-    }
-
-    private RawSocket kvs() throws IOException {
-        return new RawSocket(server.localAddress());
-    }
 
     /**
      * A value over --max-value-bytes but within what the decoder takes (the larger of the key and

@@ -9,17 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import kvs.common.HostPort;
 import kvs.proto.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,35 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a long pipeline. The limits are RespLimitsTest's.
  */
 @Timeout(60)
-class RespServerTest {
+class RespServerTest extends RespServerFixture {
 
-    @TempDir
-    Path dir;
-    private KvsServer server;
-
-    private KvsServer start(ServerConfig config) throws IOException {
-        server = KvsServer.start(config);
-        return server;
-    }
-
-    private ServerConfig config() {
-        return ServerConfig.of(new HostPort("127.0.0.1", 0), dir).withRespAddress(new HostPort("127.0.0.1", 0));
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private RespSocket resp() throws IOException {
-        return new RespSocket(server.respAddress());
-    }
-
-    private RawSocket kvs() throws IOException {
-        return new RawSocket(server.localAddress());
-    }
 
     static Stream<Arguments> malformed() {
         return Stream.of(
