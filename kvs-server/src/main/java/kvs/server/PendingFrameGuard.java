@@ -46,14 +46,28 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
     /** Whether the connection's frame was refused: what follows is dropped. */
     private boolean refused;
 
+    /**
+     * For a decoder whose unfinished request grows as it arrives (a RESP command, an argument at a
+     * time): which request is unfinished, so that its growth is reserved on top of what it holds;
+     * null for kvs frames, whose whole size is known from their first bytes.
+     */
+    private final java.util.function.LongSupplier requestNumber;
+    /** The request {@link #reserved} is for. */
+    private long reservedFor;
+
     PendingFrameGuard(MemoryBudget budget, FrameDecoder decoder) {
-        this(budget, decoder::pendingFrameBytes);
+        this(budget, decoder::pendingFrameBytes, null);
     }
 
-    /** For another protocol's decoder ({@link RespDecoder}): what its unfinished request will hold. */
-    PendingFrameGuard(MemoryBudget budget, java.util.function.LongSupplier pendingFrameBytes) {
+    /**
+     * For {@link RespDecoder}: {@code pendingFrameBytes} is what its unfinished command holds and
+     * will hold once its current argument is whole; {@code requestNumber} numbers its commands.
+     */
+    PendingFrameGuard(MemoryBudget budget, java.util.function.LongSupplier pendingFrameBytes,
+            java.util.function.LongSupplier requestNumber) {
         this.budget = budget;
         this.pendingFrameBytes = pendingFrameBytes;
+        this.requestNumber = requestNumber;
     }
 
     /** Whether the connection must not be read: its unfinished frame waits for room. */
@@ -71,6 +85,18 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
         long pending = pendingFrameBytes.getAsLong();
         if (pending == reserved) {
             return; // the same frame still, or another of the same size, or none
+        }
+        if (requestNumber != null && reserved > 0 && pending > reserved
+                && requestNumber.getAsLong() == reservedFor) {
+            // The same command grew: its arguments so far stay reserved, the growth is added.
+            if (pending <= budget.limit() && budget.tryReserve(pending - reserved)) {
+                reserved = pending;
+                return;
+            }
+            refused = true;
+            ctx.channel().config().setAutoRead(false);
+            ctx.fireExceptionCaught(FrameOverBudgetException.grown(pending, budget.limit()));
+            return;
         }
         budget.release(reserved);
         reserved = 0;
@@ -90,6 +116,7 @@ final class PendingFrameGuard extends ChannelDuplexHandler {
     private void reserveOrPause(ChannelHandlerContext ctx) {
         if (budget.tryReserve(waiting, () -> ctx.executor().execute(() -> retry(ctx)))) {
             reserved = waiting;
+            reservedFor = requestNumber == null ? 0 : requestNumber.getAsLong();
             waiting = 0;
         } else {
             ctx.channel().config().setAutoRead(false);

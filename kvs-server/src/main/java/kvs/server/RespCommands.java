@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import kvs.common.Version;
 import kvs.proto.Get;
 import kvs.proto.Ping;
@@ -50,6 +49,11 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     private final int port;
     private final long clientId = CLIENT_IDS.incrementAndGet();
     private String clientName;
+    /**
+     * The RESP version the replies of the commands read so far are in: HELLO's, as read (the
+     * replies written may lag behind, in a pipeline).
+     */
+    private int protocol = 2;
     /** Set after QUIT: what follows is dropped. */
     private boolean quit;
 
@@ -100,6 +104,16 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     }
 
     private void apply(ChannelHandlerContext ctx, String name, byte[][] args) {
+        if (name.equals("del") || name.equals("exists") || name.equals("mget")) {
+            // One reply for the command: a key the store refuses fails it whole, before any part.
+            for (int i = 1; i < args.length; i++) {
+                String refused = keyRefusal(args[i]);
+                if (refused != null) {
+                    reply(ctx, RespValue.error(refused));
+                    return;
+                }
+            }
+        }
         switch (name) {
             case "get" -> send(ctx, BULK, get(args[1]));
             case "strlen" -> send(ctx, LENGTH, get(args[1]));
@@ -130,11 +144,14 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             case "ping" -> {
                 if (args.length > 2) {
                     reply(ctx, wrongArity(name));
+                } else if (args.length == 2 && args[1].length > MAX_ECHO_BYTES) {
+                    reply(ctx, echoTooLong(name, args[1]));
                 } else {
                     reply(ctx, args.length == 1 ? RespValue.simple("PONG") : RespValue.bulk(args[1]));
                 }
             }
-            case "echo" -> reply(ctx, RespValue.bulk(args[1]));
+            case "echo" -> reply(ctx, args[1].length > MAX_ECHO_BYTES ? echoTooLong(name, args[1])
+                    : RespValue.bulk(args[1]));
             case "quit" -> {
                 quit = true;
                 send(ctx, new Render(Kind.LITERAL, 1, OK, null, 0, true), PING);
@@ -186,7 +203,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]]. */
     private void hello(ChannelHandlerContext ctx, byte[][] args) {
-        int protocol = replies.resp3() ? 3 : 2;
+        int protocol = this.protocol;
         int i = 1;
         if (args.length > 1) {
             String v = text(args[1]);
@@ -220,6 +237,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             }
         }
         clientName = name;
+        this.protocol = protocol;
         RespValue info = RespValue.map("server", "kvs", "version", REDIS_VERSION, "proto", (long) protocol,
                 "id", clientId, "mode", "standalone", "role", "master", "modules", RespValue.array());
         send(ctx, new Render(Kind.LITERAL, 1, info, null, protocol, false), PING);
@@ -311,9 +329,9 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         List<RespValue> kv = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 2; i < args.length; i++) {
-            Pattern glob = glob(text(args[i]).toLowerCase(Locale.ROOT));
+            String glob = text(args[i]).toLowerCase(Locale.ROOT);
             for (Map.Entry<String, String> e : params.entrySet()) {
-                if (glob.matcher(e.getKey()).matches() && seen.add(e.getKey())) {
+                if (globMatches(glob, e.getKey()) && seen.add(e.getKey())) {
                     kv.add(RespValue.bulk(e.getKey()));
                     kv.add(RespValue.bulk(e.getValue()));
                 }
@@ -372,6 +390,17 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         return new String(arg, StandardCharsets.UTF_8);
     }
 
+    /** StoreCommands's refusal of a key, in its words, or null if the store takes it. */
+    private String keyRefusal(byte[] key) {
+        if (key.length == 0) {
+            return "ERR empty key: a key is 1 to " + config.maxKeyBytes() + " bytes";
+        }
+        if (key.length > config.maxKeyBytes()) {
+            return "ERR key of " + key.length + " bytes is over the limit of " + config.maxKeyBytes() + " bytes";
+        }
+        return null;
+    }
+
     private static boolean validName(String name) {
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
@@ -380,6 +409,17 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             }
         }
         return true;
+    }
+
+    /**
+     * The longest message ECHO and PING send back: their reply waits in the connection's reply
+     * queue outside the memory budgets, which count what the store answers, so it is kept small.
+     */
+    static final int MAX_ECHO_BYTES = 64 * 1024;
+
+    private static RespValue echoTooLong(String name, byte[] message) {
+        return RespValue.error("ERR " + name.toUpperCase(Locale.ROOT) + " message of " + message.length
+                + " bytes is over kvs's limit of " + MAX_ECHO_BYTES + " bytes");
     }
 
     static RespValue wrongArity(String name) {
@@ -405,13 +445,34 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         return s.length() <= max ? s : s.substring(0, max);
     }
 
-    /** A Redis glob ({@code *}, {@code ?}) as a regular expression. */
-    private static Pattern glob(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+    /**
+     * Whether {@code name} matches the Redis glob {@code glob} ({@code *}, {@code ?}): in time
+     * linear in their lengths (a regular expression of many {@code *} backtracks exponentially,
+     * and this runs on an event loop).
+     */
+    static boolean globMatches(String glob, String name) {
+        int g = 0;
+        int n = 0;
+        int star = -1;
+        int starMatch = 0;
+        while (n < name.length()) {
+            if (g < glob.length() && (glob.charAt(g) == '?' || glob.charAt(g) == name.charAt(n))) {
+                g++;
+                n++;
+            } else if (g < glob.length() && glob.charAt(g) == '*') {
+                star = g++;
+                starMatch = n;
+            } else if (star >= 0) {
+                g = star + 1;
+                n = ++starMatch;
+            } else {
+                return false;
+            }
         }
-        return Pattern.compile(re.toString());
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     static String kvsVersion() {

@@ -33,6 +33,12 @@ final class RespDecoder extends ByteToMessageDecoder {
     static final int MAX_ARGS = 1024 * 1024;
     /** Arguments from this size are gathered as the buffers that came, not merged as they come. */
     static final int LARGE_ARG_BYTES = 64 * 1024;
+    /**
+     * What an argument costs in memory beyond its bytes (its array, and its share of the kvs
+     * request made of it), counted against the command's limit and in {@link #pendingFrameBytes}:
+     * a million empty arguments are 6 MB on the wire but far more in the heap.
+     */
+    static final int ARG_OVERHEAD_BYTES = 64;
     private static final long INCOMPLETE = Long.MIN_VALUE;
 
     private final int maxArgBytes;
@@ -46,10 +52,13 @@ final class RespDecoder extends ByteToMessageDecoder {
     /** The declared length of the argument being received, or -1 before its header. */
     private int argLength = -1;
     private long pendingFrameBytes;
+    /** Commands begun: numbers the unfinished one, for {@link PendingFrameGuard}. */
+    private long commandsBegun;
 
     /**
      * @param maxArgBytes the largest argument (a key or value) accepted
-     * @param maxCommandBytes the most bytes of arguments one command may bring together
+     * @param maxCommandBytes the most bytes of arguments one command may bring together, counting
+     *     {@link #ARG_OVERHEAD_BYTES} for each
      */
     RespDecoder(int maxArgBytes, long maxCommandBytes) {
         this.maxArgBytes = maxArgBytes;
@@ -62,6 +71,11 @@ final class RespDecoder extends ByteToMessageDecoder {
     /** Bytes the unfinished command holds, with its current argument whole; 0 between commands. */
     long pendingFrameBytes() {
         return pendingFrameBytes;
+    }
+
+    /** The number of the command {@link #pendingFrameBytes} is about. */
+    long commandNumber() {
+        return commandsBegun;
     }
 
     @Override
@@ -85,7 +99,7 @@ final class RespDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             throw e;
         }
-        pendingFrameBytes = args == null ? 0 : commandBytes + Math.max(0, argLength) + 2;
+        pendingFrameBytes = args == null ? 0 : commandBytes + Math.max(0, argLength) + 2 + ARG_OVERHEAD_BYTES;
     }
 
     /** Reads a multibulk header or a whole inline command; false if more bytes are needed. */
@@ -104,6 +118,7 @@ final class RespDecoder extends ByteToMessageDecoder {
             args = new ArrayList<>((int) Math.min(n, 16));
             argsExpected = (int) n;
             commandBytes = 0;
+            commandsBegun++;
             argLength = -1;
         }
         return true;
@@ -127,7 +142,7 @@ final class RespDecoder extends ByteToMessageDecoder {
                 throw protocolError("invalid bulk length" + (length > maxArgBytes ? " (" + length
                         + " bytes; this server takes arguments of at most " + maxArgBytes + " bytes)" : ""));
             }
-            if (commandBytes + length > maxCommandBytes) {
+            if (commandBytes + length + ARG_OVERHEAD_BYTES > maxCommandBytes) {
                 throw protocolError("command too large (its arguments pass " + maxCommandBytes
                         + " bytes, this server's limit for one command)");
             }
@@ -142,7 +157,7 @@ final class RespDecoder extends ByteToMessageDecoder {
             throw protocolError("expected '\\r\\n' after a bulk string of " + argLength + " bytes");
         }
         args.add(arg);
-        commandBytes += argLength;
+        commandBytes += argLength + ARG_OVERHEAD_BYTES;
         argLength = -1;
         if (args.size() == argsExpected) {
             out.add(args.toArray(new byte[0][]));

@@ -31,7 +31,10 @@ final class RespReplies implements ReplyWriter {
         OK,
         /** The number of parts that found their key: DEL, EXISTS. */
         COUNT,
-        /** An array of values or nulls, one a part: MGET. */
+        /**
+         * An array of values or nulls, one a part: MGET. Written once every part has come; if one
+         * failed, the command's reply is that error alone, as Redis never puts one in MGET's array.
+         */
         ARRAY,
         /** The length of the value, 0 if none: STRLEN. */
         LENGTH,
@@ -70,6 +73,8 @@ final class RespReplies implements ReplyWriter {
     private long counted;
     /** COUNT, OK: the first error among the parts so far, or null. */
     private String firstError;
+    /** ARRAY: the parts' responses so far, written together once all have come. */
+    private List<Response> gathered = new ArrayList<>();
     private boolean resp3;
     private boolean closeRequested;
 
@@ -125,6 +130,7 @@ final class RespReplies implements ReplyWriter {
         String error = firstError;
         boolean r3 = resp3;
         boolean quit = closeRequested;
+        List<Response> parts = null; // a copy of gathered, once an array's part comes
         int finished = 0;
         try {
             Iterator<Render> it = renders.iterator();
@@ -166,13 +172,13 @@ final class RespReplies implements ReplyWriter {
                         }
                     }
                     case ARRAY -> {
-                        if (done == 0) {
-                            RespValue.header(out, '*', render.parts());
+                        if (parts == null) {
+                            parts = new ArrayList<>(gathered);
                         }
-                        if (err != null) {
-                            RespValue.error(err).write(out, r3);
-                        } else {
-                            writeValueOrNull(out, r, r3);
+                        parts.add(r);
+                        if (done + 1 == render.parts()) {
+                            writeArray(out, parts, r3);
+                            parts = new ArrayList<>();
                         }
                     }
                     case LENGTH -> {
@@ -213,7 +219,24 @@ final class RespReplies implements ReplyWriter {
         firstError = error;
         resp3 = r3;
         closeRequested = quit;
+        if (parts != null) {
+            gathered = parts;
+        }
         return out;
+    }
+
+    /** MGET's reply: the values (or nulls) in order; or, if a part failed, its error alone. */
+    private static void writeArray(ByteBuf out, List<Response> parts, boolean r3) {
+        for (Response p : parts) {
+            if (p.getResultCase() == Response.ResultCase.ERROR) {
+                RespValue.error(errorText(p.getError())).write(out, r3);
+                return;
+            }
+        }
+        RespValue.header(out, '*', parts.size());
+        for (Response p : parts) {
+            writeValueOrNull(out, p, r3);
+        }
     }
 
     private static final byte[] OK = "+OK\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

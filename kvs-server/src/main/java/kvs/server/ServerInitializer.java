@@ -93,9 +93,11 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle", new IdleStateHandler(idleNanos, 0, 0, TimeUnit.NANOSECONDS));
         if (resp) {
             // RESP: the same handler behind another decoder and a translator (RespCommands).
+            // A command may bring a largest key and a largest value (SET k v GET, say).
             RespDecoder decoder = new RespDecoder(Math.max(config.maxKeyBytes(), config.maxValueBytes()),
-                    maxFrameBytes);
-            PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, decoder::pendingFrameBytes);
+                    maxFrameBytes + 8L * RespDecoder.ARG_OVERHEAD_BYTES);
+            PendingFrameGuard guard = new PendingFrameGuard(pendingRequests, decoder::pendingFrameBytes,
+                    decoder::commandNumber);
             RespReplies replies = new RespReplies();
             p.addLast("pendingFrameGuard", guard);
             p.addLast("respDecoder", decoder);

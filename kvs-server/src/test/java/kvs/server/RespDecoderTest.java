@@ -113,7 +113,9 @@ class RespDecoderTest {
             mostPending = Math.max(mostPending, decoder(ch).pendingFrameBytes());
         }
         assertEquals(MIXED_COMMANDS, got);
-        assertEquals(3 + 1 + 6 + 2, mostPending, "SET k and its 6-byte value, whole, with its CRLF");
+        assertEquals(3 + 2 + 2 + 2 + 2 + 4 * RespDecoder.ARG_OVERHEAD_BYTES, mostPending,
+                "DEL k1 k2 k3, its last argument whole with its CRLF, and what each argument costs beyond"
+                        + " its bytes (more than SET k and its 6-byte value, with one argument fewer)");
         assertEquals(0, decoder(ch).pendingFrameBytes());
         assertFalse(ch.finish());
     }
@@ -184,7 +186,7 @@ class RespDecoderTest {
             send(ch, Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + 8192)));
             if (at + 8192 < bytes.length) {
                 assertNull(ch.readInbound(), "at " + at);
-                assertEquals(3 + 1 + value.length + 2, decoder(ch).pendingFrameBytes(), "at " + at);
+                assertEquals(3 + 1 + value.length + 2 + 3 * RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes(), "at " + at);
             }
         }
         byte[][] set = ch.readInbound();
@@ -208,13 +210,13 @@ class RespDecoderTest {
     void pendingFrameBytes_theCommandSoFar_withItsCurrentArgumentWhole() {
         EmbeddedChannel ch = channel();
         send(ch, ascii("*3\r\n"));
-        assertEquals(2, decoder(ch).pendingFrameBytes(), "no argument header yet");
+        assertEquals(2 + RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes(), "no argument header yet");
         send(ch, ascii("$3\r\nSET\r\n$2"));
-        assertEquals(3 + 2, decoder(ch).pendingFrameBytes(), "the next header not whole");
+        assertEquals(3 + 2 + 2 * RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes(), "the next header not whole");
         send(ch, ascii("0\r\nab"));
-        assertEquals(3 + 20 + 2, decoder(ch).pendingFrameBytes());
+        assertEquals(3 + 20 + 2 + 2 * RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes());
         send(ch, ascii("cdefghijklmnopqrst\r\n$500\r\n"));
-        assertEquals(3 + 20 + 500 + 2, decoder(ch).pendingFrameBytes());
+        assertEquals(3 + 20 + 500 + 2 + 3 * RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes());
         send(ch, concat(new byte[500], ascii("\r\n")));
         assertEquals(3, commands(ch).get(0).size());
         assertEquals(0, decoder(ch).pendingFrameBytes());
@@ -364,7 +366,7 @@ class RespDecoderTest {
         long before = threads.getCurrentThreadAllocatedBytes();
         EmbeddedChannel ch = sendHead(head);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(3 + 1 + declared + 2, decoder(ch).pendingFrameBytes());
+        assertEquals(3 + 1 + declared + 2 + 3 * RespDecoder.ARG_OVERHEAD_BYTES, decoder(ch).pendingFrameBytes());
         assertTrue(allocated < 4_000_000, "allocated " + allocated + " bytes for a 60 MB argument announced");
         assertFalse(ch.finishAndReleaseAll());
     }
@@ -383,15 +385,18 @@ class RespDecoderTest {
     void declaredSize_reservedInTheBudget_orRefusedWhenOverIt() {
         MemoryBudget budget = new MemoryBudget("test", 100_000_000);
         RespDecoder decoder = new RespDecoder(64 * 1024 * 1024, 65L * 1024 * 1024);
-        EmbeddedChannel ch = new EmbeddedChannel(new PendingFrameGuard(budget, decoder::pendingFrameBytes), decoder);
+        EmbeddedChannel ch = new EmbeddedChannel(new PendingFrameGuard(budget, decoder::pendingFrameBytes,
+                decoder::commandNumber), decoder);
         send(ch, ascii("*2\r\n$4\r\nECHO\r\n$60000000\r\nabc"));
-        assertEquals(4 + 60_000_000 + 2, budget.used());
+        int overhead = RespDecoder.ARG_OVERHEAD_BYTES;
+        assertEquals(4 + overhead + 60_000_000 + 2 + overhead, budget.used());
         ch.close();
         assertEquals(0, budget.used(), "given back when the connection closes");
 
         MemoryBudget small = new MemoryBudget("test", 10_000_000);
         RespDecoder decoder2 = new RespDecoder(64 * 1024 * 1024, 65L * 1024 * 1024);
-        EmbeddedChannel ch2 = new EmbeddedChannel(new PendingFrameGuard(small, decoder2::pendingFrameBytes), decoder2);
+        EmbeddedChannel ch2 = new EmbeddedChannel(new PendingFrameGuard(small, decoder2::pendingFrameBytes,
+                decoder2::commandNumber), decoder2);
         FrameOverBudgetException e = assertThrows(FrameOverBudgetException.class,
                 () -> send(ch2, ascii("*2\r\n$4\r\nECHO\r\n$60000000\r\nabc")));
         assertTrue(e.getMessage().contains("--max-pending-bytes"), e.getMessage());

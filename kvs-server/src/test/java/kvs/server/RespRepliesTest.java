@@ -123,10 +123,13 @@ class RespRepliesTest {
     }
 
     @Test
-    void array_oneElementAPart_nullsPerProtocol() {
+    void array_oneElementAPart_nullsPerProtocol_orOneErrorForAll() {
         RespReplies r = new RespReplies();
         r.expect(Render.of(Kind.ARRAY, 3));
-        assertEquals("*3\r\n$1\r\na\r\n$-1\r\n-ERR bad\r\n", encode(r, value("a"), notFound(), error("bad")));
+        r.expect(Render.of(Kind.ARRAY, 3));
+        assertEquals("*3\r\n$1\r\na\r\n$-1\r\n$1\r\nc\r\n-ERR bad\r\n",
+                encode(r, value("a"), notFound(), value("c"), value("a"), error("bad"), notFound()),
+                "an MGET with a failed part is answered with that error alone, as Redis never puts one in its array");
         r.expect(hello(3));
         r.expect(Render.of(Kind.ARRAY, 2));
         assertEquals(HELLO3_REPLY + "*2\r\n_\r\n$1\r\nb\r\n", encode(r, done(), notFound(), value("b")));

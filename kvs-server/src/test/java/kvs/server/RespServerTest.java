@@ -127,7 +127,7 @@ class RespServerTest extends RespServerFixture {
         try (RespSocket other = resp()) {
             try (RespSocket c = resp()) {
                 c.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000000\r\nabc");
-                awaitPendingRequestBytes(other, 3 + 1 + 1_000_000 + 2);
+                awaitPendingRequestBytes(other, 3 + 1 + 1_000_000 + 2 + 3 * RespDecoder.ARG_OVERHEAD_BYTES);
             }
             awaitPendingRequestBytes(other, 0);
             assertEquals("$-1\r\n", other.call("GET", "k"));
