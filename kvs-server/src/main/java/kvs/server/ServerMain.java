@@ -191,6 +191,14 @@ public final class ServerMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (dump != null && (check || salvage)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dump reads one file and exits:"
+                    + " it does not go with " + (check ? "--check" : "--salvage"));
+        }
+        if (check && salvage) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--check changes nothing and"
+                    + " --salvage repairs: give one (--check first shows the damage --salvage would skip)");
+        }
         if (dump != null) {
             return StoreDump.dump(dump, spec.commandLine().getOut()) ? 0 : 1;
         }

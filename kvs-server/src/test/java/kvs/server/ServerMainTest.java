@@ -48,6 +48,19 @@ class ServerMainTest {
     }
 
     @Test
+    void optionsThatExcludeEachOther_usageError_changingNothing() throws IOException {
+        Path data = dir.resolve("data");
+        assertEquals(2, run("--check", "--salvage", "--dir", data.toString()));
+        assertTrue(err.toString().contains("--check changes nothing and --salvage repairs: give one"), err.toString());
+        assertEquals(2, run("--dump", data.resolve("000000001.data").toString(), "--check"));
+        assertTrue(err.toString().contains("--dump reads one file and exits: it does not go with --check"),
+                err.toString());
+        assertEquals(2, run("--dump", data.resolve("000000001.data").toString(), "--salvage"));
+        assertTrue(err.toString().contains("it does not go with --salvage"), err.toString());
+        assertFalse(Files.exists(data), "nothing was created");
+    }
+
+    @Test
     void unknownFlag_usageError() {
         assertEquals(2, run("--frobnicate"));
     }

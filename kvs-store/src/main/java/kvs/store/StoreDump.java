@@ -17,6 +17,27 @@ public final class StoreDump {
 
     /** Prints the file; returns whether it was whole (no damage, or a hint trusted whole). */
     public static boolean dump(Path file, PrintWriter out) throws IOException {
+        byte[] magic = new byte[4];
+        int n;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            n = in.readNBytes(magic, 0, 4);
+        }
+        if (n == 4) {
+            // The file says what it is, whatever its name.
+            int m = java.nio.ByteBuffer.wrap(magic).getInt();
+            if (m == RecordFormat.DATA_MAGIC) {
+                return dumpData(file, out);
+            }
+            if (m == HintFile.MAGIC) {
+                return dumpHint(file, out);
+            }
+            out.printf("# %s: not a kvs data or hint file: it begins with %s, where a data file begins"
+                    + " with \"KVSD\" and a hint file with \"KVSH\"%n", file,
+                    java.util.HexFormat.ofDelimiter(" ").formatHex(magic));
+            out.flush();
+            return false;
+        }
+        // Too short to say: a file cut short while it was created; its name tells which kind.
         String name = file.getFileName().toString();
         if (name.endsWith(SegmentNames.HINT_SUFFIX)) {
             return dumpHint(file, out);

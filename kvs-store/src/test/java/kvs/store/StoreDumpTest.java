@@ -105,6 +105,25 @@ class StoreDumpTest {
     }
 
     @Test
+    void aFileOfAnotherProgram_saidNotToBeKvs_andNotWhole() throws IOException {
+        Path f = dir.resolve("000000001.data");
+        Files.writeString(f, "hello, this is not kvs");
+        Dumped d = dump(f);
+        assertFalse(d.whole());
+        assertEquals(List.of("# " + f + ": not a kvs data or hint file: it begins with 68 65 6c 6c, where a"
+                + " data file begins with \"KVSD\" and a hint file with \"KVSH\""), d.lines());
+    }
+
+    @Test
+    void aDataFileNamedAsAHint_dumpedAsTheDataFileItIs() throws IOException {
+        Path f = dataFile(RecordFormat.KIND_LOG);
+        Path renamed = dir.resolve("copy.hint");
+        Files.copy(f, renamed);
+        assertEquals(dump(f).lines().subList(1, dump(f).lines().size()),
+                dump(renamed).lines().subList(1, dump(renamed).lines().size()));
+    }
+
+    @Test
     void unknownKind_namedByItsNumber() throws IOException {
         Path f = dataFile((byte) 5);
         Dumped d = dump(f);
