@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,7 +77,26 @@ public final class ClientMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(System.in, System.out, System.err).execute(args));
+        CommandLine cmd = commandLine(System.in, System.out, System.err);
+        int code = cmd.execute(args);
+        cmd.getOut().flush();
+        System.exit(outputChecked(code, System.out, System.err));
+    }
+
+    /**
+     * {@code code}, unless the command's output could not all be written ({@code kvs-client get k
+     * > /dev/full}, say): then the command failed, whatever it did, and says so. A
+     * {@link PrintStream} keeps its write errors to itself until asked.
+     */
+    static int outputChecked(int code, PrintStream out, PrintStream err) {
+        out.flush();
+        if (out.checkError() && code == 0) {
+            err.println("kvs-client: cannot write to standard output (a full disk? a closed pipe?);"
+                    + " what was printed is incomplete");
+            err.flush();
+            return EXIT_FAILED;
+        }
+        return code;
     }
 
     /** The command line with its streams: values are written to {@code stdout} as raw bytes. */
