@@ -104,6 +104,10 @@ public final class ClientMain implements Callable<Integer> {
         CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout));
         cmd.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
         cmd.setErr(new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true));
+        // -V on every subcommand too ("kvs-client get -V"), not only on kvs-client itself.
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new VersionProvider());
+        }
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();

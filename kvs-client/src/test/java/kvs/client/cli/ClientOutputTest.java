@@ -52,6 +52,22 @@ class ClientOutputTest {
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"set", "get", "rm", "compact", "ping", "stats", "bench"})
+    void version_onEverySubcommand(String subcommand) {
+        for (String flag : new String[] {"-V", "--version"}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = ClientMain.commandLine(new java.io.ByteArrayInputStream(new byte[0]), out, err)
+                    .execute(subcommand, flag);
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.startsWith("kvs-client " + subcommand + " " + kvs.common.Version.get() + "\n")
+                    || printed.startsWith("kvs-client " + subcommand + " " + kvs.common.Version.get() + "\r\n"),
+                    subcommand + " " + flag + ": " + printed);
+        }
+    }
+
     /** The real program, its standard output on /dev/full (Linux), and on a file for contrast. */
     @Test
     void realProcess_printingToDevFull_exits1() throws Exception {
