@@ -70,7 +70,7 @@ public final class KvsClient implements AutoCloseable {
         InetSocketAddress target = address.toSocketAddress();
         if (target.isUnresolved()) {
             throw new IOException("cannot connect to " + address + ": unknown host '"
-                    + address.host() + "'");
+                    + address.host() + "': check the name, or give an IP address (--addr 127.0.0.1:4000)");
         }
         Socket socket = new Socket();
         try {
@@ -81,7 +81,12 @@ public final class KvsClient implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             socket.close();
             throw new IOException("cannot connect to " + address + ": no answer within "
-                    + options.connectTimeout().toMillis() + " ms", e);
+                    + options.connectTimeout().toMillis() + " ms: check that the host is up and the port"
+                    + " open to you; on a slow network, raise --connect-timeout", e);
+        } catch (java.net.ConnectException e) {
+            socket.close();
+            throw new IOException("cannot connect to " + address + ": " + e.getMessage() + ": is kvs-server"
+                    + " running and listening there? (its log says where: 'listening on ...'; check --addr)", e);
         } catch (IOException e) {
             socket.close();
             throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
@@ -172,9 +177,14 @@ public final class KvsClient implements AutoCloseable {
             response = Response.parseFrom(frame);
         } catch (SocketTimeoutException e) {
             throw fail(new IOException("no response from " + address + " within "
-                    + socket.getSoTimeout() + " ms", e));
-        } catch (InvalidProtocolBufferException e) {
-            throw fail(new IOException("malformed response from " + address + ": " + e.getMessage(), e));
+                    + socket.getSoTimeout() + " ms: the server may be overloaded or stuck, or busy with a long"
+                    + " request of this connection (a compaction); raise --timeout to wait longer", e));
+        } catch (InvalidProtocolBufferException | Frames.FrameException e) {
+            throw fail(notKvs(e));
+        } catch (EOFException e) {
+            // Bytes that ended inside what a kvs frame declared: another protocol's reply, mostly.
+            throw fail(e.getMessage() != null && e.getMessage().startsWith("stream ended inside")
+                    ? notKvs(e) : new IOException("connection to " + address + " failed: " + e.getMessage(), e));
         } catch (IOException e) {
             throw fail(new IOException("connection to " + address + " failed: " + e.getMessage(), e));
         }
@@ -191,6 +201,13 @@ public final class KvsClient implements AutoCloseable {
                     + id + " from " + address));
         }
         return response;
+    }
+
+    /** A reply that is not a kvs response: most likely not a kvs server at all. */
+    private IOException notKvs(IOException e) {
+        return new IOException(address + " does not answer in the kvs protocol (" + e.getMessage()
+                + "): check that --addr is a kvs-server's --addr, not its --resp-addr (Redis protocol)"
+                + " or another program's port", e);
     }
 
     private synchronized IOException fail(IOException e) {
