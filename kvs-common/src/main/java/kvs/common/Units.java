@@ -97,4 +97,9 @@ public final class Units {
             throw new IllegalArgumentException("invalid value '" + text + "': too large; " + examples, e);
         }
     }
+
+    /** {@code n} and the noun, plural unless {@code n} is 1: "1 key", "2 keys", "0 keys". */
+    public static String count(long n, String singular) {
+        return n + " " + (n == 1 ? singular : singular + "s");
+    }
 }

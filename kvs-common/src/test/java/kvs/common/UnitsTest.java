@@ -54,4 +54,12 @@ class UnitsTest {
         assertEquals("1000 bytes", Units.formatSize(1000));
         assertEquals("3KiB", Units.formatSize(3072));
     }
+
+    @Test
+    void count_pluralUnlessOne() {
+        assertEquals("0 keys", Units.count(0, "key"));
+        assertEquals("1 key", Units.count(1, "key"));
+        assertEquals("2 keys", Units.count(2, "key"));
+        assertEquals("1 data file", Units.count(1, "data file"));
+    }
 }

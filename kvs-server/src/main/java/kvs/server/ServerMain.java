@@ -211,10 +211,10 @@ public final class ServerMain implements Callable<Integer> {
         KvsServer server = KvsServer.start(config);
         long openMillis = (System.nanoTime() - start) / 1_000_000;
         StopSignals.install(server); // before saying we listen: from then on a signal stops us cleanly
-        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3} keys, opened in {4} ms;"
+        LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3}, opened in {4} ms;"
                 + " keydir budget {5})", Version.get(),
                 new HostPort(server.localAddress().getHostString(), server.localAddress().getPort()),
-                config.dir().toAbsolutePath().normalize(), server.store().size(), openMillis,
+                config.dir().toAbsolutePath().normalize(), Units.count(server.store().size(), "key"), openMillis,
                 Units.formatSize(config.store().maxKeydirBytes()));
         if (server.respAddress() != null) {
             LOG.log(Level.INFO, "kvs-server RESP (Redis protocol) listening on {0}",
@@ -239,8 +239,8 @@ public final class ServerMain implements Callable<Integer> {
         for (StoreCheck.Finding f : report.notes()) {
             out.println("not damage: " + f);
         }
-        out.println(report.dataFiles() + " data files, " + report.records() + " good records, "
-                + (report.clean() ? "no damage" : report.findings().size() + " problems"));
+        out.println(Units.count(report.dataFiles(), "data file") + ", " + Units.count(report.records(), "good record")
+                + ", " + (report.clean() ? "no damage" : Units.count(report.findings().size(), "problem")));
         out.flush();
         return report.clean() ? 0 : 1;
     }

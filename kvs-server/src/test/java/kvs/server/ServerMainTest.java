@@ -193,7 +193,7 @@ class ServerMainTest {
             s.set("b".getBytes(), "2".getBytes());
         }
         assertEquals(0, run("--check", "--dir", dir.toString()));
-        assertTrue(out.toString().contains("no damage"), out.toString());
+        assertTrue(out.toString().contains("1 data file, 2 good records, no damage"), out.toString());
         java.nio.file.Path data = dir.resolve("000000001.data");
         byte[] bytes = java.nio.file.Files.readAllBytes(data);
         bytes[8 + 21] ^= 1; // the key of the first record
@@ -201,6 +201,7 @@ class ServerMainTest {
         out.getBuffer().setLength(0);
         assertEquals(1, run("--check", "--dir", dir.toString()));
         assertTrue(out.toString().contains("000000001.data at offset 8: checksum mismatch"), out.toString());
+        assertTrue(out.toString().contains("1 data file, 1 good record, 1 problem"), out.toString());
     }
 
     @Test

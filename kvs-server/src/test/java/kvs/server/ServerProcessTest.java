@@ -35,7 +35,7 @@ class ServerProcessTest {
             assertTrue(server.log().contains("SIGTERM: shutting down"), server.log());
         }
         try (ServerProcess server = ServerProcess.start(dir)) {
-            assertTrue(server.log().contains("(1 keys, opened in"), server.log());
+            assertTrue(server.log().contains("(1 key, opened in"), server.log());
             try (RawSocket c = new RawSocket(server.address)) {
                 assertEquals("1", c.call(get(1, "a")).getValue().getValue().toStringUtf8());
             }
