@@ -67,6 +67,54 @@ public record HostPort(String host, int port) {
         return new IllegalArgumentException("invalid address '" + text + "': " + EXPECTED);
     }
 
+    /**
+     * A bound or connected socket's address as people write it: an IPv6 address compressed as
+     * RFC 5952 has it ({@code [::1]:4000}, not {@code [0:0:0:0:0:0:0:1]:4000}).
+     */
+    public static HostPort of(InetSocketAddress address) {
+        java.net.InetAddress ip = address.getAddress();
+        String host = ip instanceof java.net.Inet6Address v6 ? compressed(v6.getAddress()) : address.getHostString();
+        return new HostPort(host, address.getPort());
+    }
+
+    /** RFC 5952: lower-case hex groups without leading zeros, the longest run of 2+ zero groups as "::". */
+    static String compressed(byte[] v6) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((v6[2 * i] & 0xff) << 8) | (v6[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not compressed
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                b.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (b.length() > 0 && b.charAt(b.length() - 1) != ':') {
+                b.append(':');
+            }
+            b.append(Integer.toHexString(groups[i]));
+        }
+        return b.toString();
+    }
+
     /** Resolves the host; the result may be unresolved if the name is unknown. */
     public InetSocketAddress toSocketAddress() {
         return new InetSocketAddress(host, port);

@@ -41,4 +41,23 @@ class HostPortTest {
                 () -> HostPort.parse(text));
         assertTrue(e.getMessage().contains("127.0.0.1:4000"), e.getMessage());
     }
+
+    @org.junit.jupiter.api.Test
+    void ipv6_compressedAsRfc5952Writes() throws Exception {
+        org.junit.jupiter.api.Assertions.assertEquals("::1", HostPort.compressed(
+                java.net.InetAddress.getByName("0:0:0:0:0:0:0:1").getAddress()));
+        org.junit.jupiter.api.Assertions.assertEquals("::", HostPort.compressed(new byte[16]));
+        org.junit.jupiter.api.Assertions.assertEquals("2001:db8::1", HostPort.compressed(
+                java.net.InetAddress.getByName("2001:0db8:0:0:0:0:0:1").getAddress()));
+        org.junit.jupiter.api.Assertions.assertEquals("2001:db8:0:1:1:1:1:1", HostPort.compressed(
+                java.net.InetAddress.getByName("2001:db8:0:1:1:1:1:1").getAddress()), "one zero group stays");
+        org.junit.jupiter.api.Assertions.assertEquals("2001:0:0:1::1", HostPort.compressed(
+                java.net.InetAddress.getByName("2001:0:0:1:0:0:0:1").getAddress()), "the longer run is compressed");
+        org.junit.jupiter.api.Assertions.assertEquals("fe80::", HostPort.compressed(
+                java.net.InetAddress.getByName("fe80:0:0:0:0:0:0:0").getAddress()));
+        org.junit.jupiter.api.Assertions.assertEquals("[::1]:4000", HostPort.of(
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName("::1"), 4000)).toString());
+        org.junit.jupiter.api.Assertions.assertEquals("127.0.0.1:4000", HostPort.of(
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.0.1"), 4000)).toString());
+    }
 }

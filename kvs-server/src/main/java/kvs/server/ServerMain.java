@@ -213,12 +213,12 @@ public final class ServerMain implements Callable<Integer> {
         StopSignals.install(server); // before saying we listen: from then on a signal stops us cleanly
         LOG.log(Level.INFO, "kvs-server {0} listening on {1}, data in {2} ({3}, opened in {4} ms;"
                 + " keydir budget {5})", Version.get(),
-                new HostPort(server.localAddress().getHostString(), server.localAddress().getPort()),
+                HostPort.of(server.localAddress()),
                 config.dir().toAbsolutePath().normalize(), Units.count(server.store().size(), "key"), openMillis,
                 Units.formatSize(config.store().maxKeydirBytes()));
         if (server.respAddress() != null) {
             LOG.log(Level.INFO, "kvs-server RESP (Redis protocol) listening on {0}",
-                    new HostPort(server.respAddress().getHostString(), server.respAddress().getPort()));
+                    HostPort.of(server.respAddress()));
         }
         server.awaitClosed();
         if (server.closeFailure() != null) {
