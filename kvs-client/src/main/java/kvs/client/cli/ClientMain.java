@@ -39,11 +39,14 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
+            "  kvs-client get photo --raw > photo.jpg",
+            "  kvs-client set --key-hex 00ff --value-hex 0a0b0c",
             "  kvs-client rm greeting", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server, rm of a missing key",
-            "2:usage error"})
+            "2:usage error",
+            "3:get --raw of a missing key"})
 public final class ClientMain implements Callable<Integer> {
 
     /** Exit code of a command that ran and failed. */

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -12,10 +13,18 @@ import picocli.CommandLine.Spec;
 /** {@code kvs-client get KEY}. */
 @Command(name = "get", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Prints KEY's value, byte for byte as stored, and a newline.",
-            "A missing key prints 'Key not found' and exits 0."})
+            "A missing key prints 'Key not found' and exits 0. With --raw: the value's bytes"
+                + " exactly, no newline; a missing key prints nothing and exits 3, so that a script"
+                + " can tell it from a value that reads 'Key not found'."})
 final class GetCommand implements Callable<Integer> {
 
     static final String NOT_FOUND = "Key not found";
+    /** {@code get --raw} of a missing key. */
+    static final int EXIT_MISSING = 3;
+
+    @Option(names = "--raw", description = "Print the value's bytes exactly, without a newline; a missing"
+            + " key prints nothing and exits 3.")
+    boolean raw;
 
     @ParentCommand
     ClientMain main;
@@ -23,21 +32,30 @@ final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8).")
+    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
     String key;
+
+    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
+            + " that are not UTF-8 text.")
+    boolean keyHex;
 
     @Override
     public Integer call() throws IOException {
         byte[] value;
         try (KvsClient kvs = main.connect()) {
-            value = kvs.get(Keys.utf8(spec, key));
+            value = kvs.get(Keys.of(spec, key, keyHex));
+        }
+        if (value == null && raw) {
+            return EXIT_MISSING;
         }
         if (value == null) {
             main.out().println(NOT_FOUND);
             main.out().flush();
         } else {
             main.stdout.write(value);
-            main.stdout.write('\n');
+            if (!raw) {
+                main.stdout.write('\n');
+            }
             main.stdout.flush();
         }
         return 0;

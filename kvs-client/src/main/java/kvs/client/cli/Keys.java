@@ -12,7 +12,12 @@ final class Keys {
     }
 
     static byte[] utf8(CommandSpec spec, String key) {
-        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+        return of(spec, key, false);
+    }
+
+    /** KEY as its UTF-8 bytes, or, with {@code hex}, as the bytes its hex digits spell ({@code --key-hex}). */
+    static byte[] of(CommandSpec spec, String key, boolean hex) {
+        byte[] bytes = hex ? hex(spec, "KEY", key) : key.getBytes(StandardCharsets.UTF_8);
         if (bytes.length == 0) {
             throw new ParameterException(spec.commandLine(), "KEY must not be empty");
         }
@@ -21,5 +26,15 @@ final class Keys {
                     + " bytes is over the limit of " + Limits.MAX_KEY_BYTES + " bytes");
         }
         return bytes;
+    }
+
+    /** The bytes that {@code text}'s hex digits spell (two a byte, either case), for an argument named {@code what}. */
+    static byte[] hex(CommandSpec spec, String what, String text) {
+        try {
+            return java.util.HexFormat.of().parseHex(text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), what + " '" + text + "' is not hex: give two hex"
+                    + " digits a byte, e.g. 00ff41 for the bytes 0x00 0xff 'A'");
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -21,14 +22,18 @@ final class RmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8).")
+    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
     String key;
+
+    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
+            + " that are not UTF-8 text.")
+    boolean keyHex;
 
     @Override
     public Integer call() throws IOException {
         boolean removed;
         try (KvsClient kvs = main.connect()) {
-            removed = kvs.remove(Keys.utf8(spec, key));
+            removed = kvs.remove(Keys.of(spec, key, keyHex));
         }
         if (!removed) {
             main.err().println(GetCommand.NOT_FOUND);

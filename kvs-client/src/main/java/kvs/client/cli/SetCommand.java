@@ -28,11 +28,19 @@ final class SetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8).")
+    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
     String key;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value (UTF-8).")
+    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
+            + " that are not UTF-8 text.")
+    boolean keyHex;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE",
+            description = "The value (UTF-8, or hex with --value-hex).")
     String value;
+
+    @Option(names = "--value-hex", description = "VALUE is given in hex, two digits a byte.")
+    boolean valueHex;
 
     @Option(names = "--value-file", paramLabel = "PATH",
             description = "Read the value from this file; '-' reads standard input.")
@@ -42,7 +50,7 @@ final class SetCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         byte[] bytes = value();
         try (KvsClient kvs = main.connect()) {
-            kvs.set(Keys.utf8(spec, key), bytes);
+            kvs.set(Keys.of(spec, key, keyHex), bytes);
         }
         return 0;
     }
@@ -53,7 +61,7 @@ final class SetCommand implements Callable<Integer> {
                     "give either VALUE or --value-file, not both");
         }
         if (value != null) {
-            return value.getBytes(StandardCharsets.UTF_8);
+            return valueHex ? Keys.hex(spec, "VALUE", value) : value.getBytes(StandardCharsets.UTF_8);
         }
         if (valueFile == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),

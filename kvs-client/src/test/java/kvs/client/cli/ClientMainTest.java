@@ -80,6 +80,34 @@ class ClientMainTest {
     }
 
     @Test
+    void raw_printsTheBytesExactly_andAMissingKeyExits3_soAScriptTellsItFromTheText() {
+        assertEquals(0, client("set", "a", "Key not found"));
+        assertEquals(0, client("get", "a", "--raw"));
+        assertEquals("Key not found", out(), "no newline");
+        assertEquals(GetCommand.EXIT_MISSING, client("get", "nope", "--raw"));
+        assertEquals("", out() + err(), "nothing printed for a missing key");
+    }
+
+    @Test
+    void hexKeysAndValues_anyBytes_roundTripExactly() {
+        assertEquals(0, client("set", "--key-hex", "00ff0a", "--value-hex", "80fe000d0a"));
+        assertEquals(0, client("get", "--key-hex", "00FF0A", "--raw"));
+        assertArrayEquals(new byte[] {(byte) 0x80, (byte) 0xfe, 0, 0x0d, 0x0a}, out.toByteArray());
+        assertEquals(0, client("get", "\u0000\u00ff\n"), "a UTF-8 key is another key: ÿ is two bytes");
+        assertEquals("Key not found\n", out());
+        assertEquals(0, client("rm", "--key-hex", "00ff0a"));
+        assertEquals(GetCommand.EXIT_MISSING, client("get", "--key-hex", "00ff0a", "--raw"));
+    }
+
+    @Test
+    void hexThatIsNot_usageError_sayingWhatHexIs() {
+        assertEquals(2, client("get", "--key-hex", "xyz"));
+        assertTrue(err().contains("KEY 'xyz' is not hex: give two hex digits a byte"), err());
+        assertEquals(2, client("set", "k", "--value-hex", "abc"));
+        assertTrue(err().contains("VALUE 'abc' is not hex"), err());
+    }
+
+    @Test
     void get_missing_printsKeyNotFoundOnStdout_exit0() {
         assertEquals(0, client("get", "nope"));
         assertEquals("Key not found\n", out());
