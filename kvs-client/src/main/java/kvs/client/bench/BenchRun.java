@@ -59,6 +59,10 @@ public final class BenchRun {
                 + " %d-byte values, set:get %d:%d%s%n", w.clients(), w.pipeline(), w.keySize(), w.keys(),
                 w.valueSize(), w.setWeight(), w.getWeight(),
                 w.rate() > 0 ? String.format(Locale.ROOT, ", paced at %,.0f requests/s", w.rate()) : ""));
+        if (w.warmup().toNanos() > 0) {
+            sb.append(String.format(Locale.ROOT, "warm-up: %,d requests in %.2f s, checked and not counted%n",
+                    r.warmupRequests(), w.warmup().toNanos() / 1e9));
+        }
         sb.append(String.format(Locale.ROOT, "%,d requests in %.2f s: %,.0f requests/s (sets %,.0f/s,"
                 + " gets %,.0f/s)%n", r.requests(), r.seconds(), r.requests() / r.seconds(),
                 r.sets() / r.seconds(), r.gets() / r.seconds()));
@@ -90,11 +94,12 @@ public final class BenchRun {
         return String.format(Locale.ROOT, "{\"clients\":%d,\"pipeline\":%d,\"keys\":%d,\"key_size\":%d,"
                 + "\"value_size\":%d,\"set_weight\":%d,\"get_weight\":%d,\"requests\":%d,\"sets\":%d,"
                 + "\"gets\":%d,\"errors\":%d,\"seconds\":%.3f,\"requests_per_second\":%.1f,"
-                + "\"rate\":%.1f,\"latency_ms\":{\"all\":%s,\"set\":%s,\"get\":%s},\"send_lag_ms\":%s}%n",
+                + "\"rate\":%.1f,\"latency_ms\":{\"all\":%s,\"set\":%s,\"get\":%s},\"send_lag_ms\":%s,"
+                + "\"warmup_requests\":%d}%n",
                 w.clients(), w.pipeline(),
                 w.keys(), w.keySize(), w.valueSize(), w.setWeight(), w.getWeight(), r.requests(), r.sets(),
                 r.gets(), r.errors(), r.seconds(), r.requests() / r.seconds(), w.rate(), json(r.allLatency()),
-                json(r.setLatency()), json(r.getLatency()), json(r.sendLag()));
+                json(r.setLatency()), json(r.getLatency()), json(r.sendLag()), r.warmupRequests());
     }
 
     private static String json(Histogram h) {

@@ -58,7 +58,8 @@ public final class LoadGenerator {
 
     /** What a run measured. */
     public record Result(long sets, long gets, long errors, List<String> firstErrors, double seconds,
-            Histogram setLatency, Histogram getLatency, Histogram allLatency, Histogram sendLag) {
+            Histogram setLatency, Histogram getLatency, Histogram allLatency, Histogram sendLag,
+            long warmupRequests) {
         public long requests() {
             return sets + gets;
         }
@@ -68,6 +69,8 @@ public final class LoadGenerator {
     private final Workload w;
     private final AtomicLong budget = new AtomicLong();
     private final LongAdder sets = new LongAdder();
+    /** Requests answered in the warm-up: checked, not counted, and not taken from --requests. */
+    private final LongAdder warmups = new LongAdder();
     private final LongAdder gets = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final List<String> firstErrors = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -172,7 +175,7 @@ public final class LoadGenerator {
         all.add(setTotal);
         all.add(getTotal);
         return new Result(sets.sum(), gets.sum(), errors.sum(), List.copyOf(firstErrors), seconds,
-                setTotal.copy(), getTotal.copy(), all, lagTotal.copy());
+                setTotal.copy(), getTotal.copy(), all, lagTotal.copy(), warmups.sum());
     }
 
     /**
@@ -182,6 +185,9 @@ public final class LoadGenerator {
     private boolean takeOne(long due) {
         if (due >= deadlineNanos) {
             return false;
+        }
+        if (due < measureFromNanos) {
+            return true; // the warm-up is time of its own: --requests counts what comes after it
         }
         return budget.getAndDecrement() > 0;
     }
@@ -328,7 +334,7 @@ public final class LoadGenerator {
             }
             long micros = Math.max(1, (now - sent[3]) / 1000);
             if (sent[3] < measureFromNanos) {
-                // warm-up: checked, not counted
+                warmups.increment(); // checked, not counted
             } else if (sent[2] == 1) {
                 sets.increment();
                 setRecorder.recordValue(micros);

@@ -103,6 +103,18 @@ class LoadGeneratorTest {
         assertEquals(0, r.errors(), r.firstErrors().toString());
     }
 
+    /** A warm-up longer than --requests would take: it used to eat them, reporting negative seconds. */
+    @Test
+    void warmup_isTimeOfItsOwn_requestsAreCountedAfterIt() throws Exception {
+        server = new StubServer(0, 0);
+        Workload w = new Workload(2, 500, null, 1, 100, 16, 10, 1, 1, 1, 0, Duration.ofMillis(300), false);
+        LoadGenerator.Result r = new LoadGenerator(server.address(), w).run(() -> { });
+        assertEquals(500, r.requests(), "every one of --requests measured after the warm-up");
+        assertTrue(r.warmupRequests() > 0, "the warm-up sent requests of its own");
+        assertTrue(r.seconds() > 0, "seconds " + r.seconds());
+        assertEquals(0, r.errors(), r.firstErrors().toString());
+    }
+
     private static Workload workload(int clients, double rate, long millis, boolean prefill) {
         return new Workload(clients, 0, Duration.ofMillis(millis), 1, 1000, 16, 10, 1, 0, 1, rate,
                 Duration.ZERO, prefill);
