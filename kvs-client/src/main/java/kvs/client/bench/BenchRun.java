@@ -43,11 +43,17 @@ public final class BenchRun {
         }
         out.print(json ? json(w, r) : text(w, r));
         out.flush();
+        // One line a kind of error, with its count: a server that dies mid-run fails every
+        // connection the same way.
+        java.util.Map<String, Integer> kinds = new java.util.LinkedHashMap<>();
         for (String e : r.firstErrors()) {
-            err.println("kvs-client bench: " + e);
+            kinds.merge(e, 1, Integer::sum);
+        }
+        for (java.util.Map.Entry<String, Integer> e : kinds.entrySet()) {
+            err.println("kvs-client bench: " + (e.getValue() > 1 ? e.getValue() + " x " : "") + e.getKey());
         }
         if (r.errors() > r.firstErrors().size()) {
-            err.println("kvs-client bench: ... " + (r.errors() - r.firstErrors().size()) + " more errors");
+            err.println("kvs-client bench: ... and " + (r.errors() - r.firstErrors().size()) + " more errors");
         }
         err.flush();
         return r.errors();

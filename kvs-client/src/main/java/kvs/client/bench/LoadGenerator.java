@@ -389,7 +389,8 @@ public final class LoadGenerator {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (!done) {
                 if (!inFlight.isEmpty()) {
-                    error("the server closed a connection with " + inFlight.size() + " requests in flight");
+                    error("the server closed a connection with " + kvs.common.Units.count(inFlight.size(), "request")
+                            + " in flight");
                 }
                 done = true;
                 finished.countDown();
