@@ -21,8 +21,17 @@ public final class BenchRun {
     /** Runs the workload, prints the report; returns the number of errors. */
     public static long run(HostPort address, Workload w, boolean json, PrintWriter out, PrintWriter err)
             throws IOException, InterruptedException {
+        return run(address, w, json, false, out, err);
+    }
+
+    /**
+     * Runs the workload, prints the report; returns the number of errors. A progress line goes to
+     * stderr about once a second, unless {@code quiet}, {@code json}, or no terminal.
+     */
+    public static long run(HostPort address, Workload w, boolean json, boolean quiet, PrintWriter out,
+            PrintWriter err) throws IOException, InterruptedException {
         LoadGenerator gen = new LoadGenerator(address, w);
-        boolean live = System.console() != null && !json;
+        boolean live = System.console() != null && !json && !quiet;
         long[] last = {0, System.nanoTime()};
         LoadGenerator.Result r = gen.run(() -> {
             if (live) {

@@ -55,9 +55,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Key size. Default: ${DEFAULT-VALUE}.")
     int keySize;
 
-    @Option(names = "--value-size", paramLabel = "BYTES", defaultValue = "100",
-            description = "Value size. Default: ${DEFAULT-VALUE}.")
-    int valueSize;
+    @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "100", converter = Converters.Size.class,
+            description = "Value size: bytes, or with a unit (4KiB, 1MiB). Default: ${DEFAULT-VALUE}.")
+    long valueSize;
 
     @Option(names = "--ratio", paramLabel = "SET:GET", defaultValue = "1:1",
             description = "Sets to gets, e.g. 1:9; 1:0 for sets only. Default: ${DEFAULT-VALUE}.")
@@ -87,9 +87,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress line on stderr (there is none either"
+            + " when stderr is not a terminal, or with --json).")
+    boolean quiet;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
-        long errors = BenchRun.run(main.address, workload(), json, main.out(), main.err());
+        long errors = BenchRun.run(main.address, workload(), json, quiet, main.out(), main.err());
         return errors == 0 ? 0 : ClientMain.EXIT_FAILED;
     }
 
@@ -107,13 +111,17 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid --ratio '" + ratio
                     + "': expected SET:GET weights, e.g. 1:1, 1:9 or 1:0");
         }
+        if (valueSize > Integer.MAX_VALUE - 64) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--value-size " + valueSize
+                    + " bytes is over what one request can carry (2 GiB)");
+        }
         if (requests != null && duration != null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "give --requests or --duration, not both");
         }
         try {
             return new Workload(clients, duration == null ? (requests == null ? 100_000 : requests) : 0,
-                    duration, pipeline, keys, keySize, valueSize, setW, getW, seed, rate, warmup, prefill);
+                    duration, pipeline, keys, keySize, (int) valueSize, setW, getW, seed, rate, warmup, prefill);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

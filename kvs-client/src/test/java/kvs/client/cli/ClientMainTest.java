@@ -168,6 +168,15 @@ class ClientMainTest {
     }
 
     @Test
+    void bench_valueSize_takesUnits_andQuietIsAccepted() {
+        assertEquals(0, client("bench", "--clients", "2", "--requests", "200", "--value-size", "2KiB",
+                "--quiet", "--json"));
+        assertTrue(out().contains("\"value_size\":2048"), out());
+        assertEquals(2, client("bench", "--value-size", "lots"));
+        assertTrue(err().contains("e.g. 65536, 64KiB"), err());
+    }
+
+    @Test
     void bench_textReport_withPercentiles() {
         assertEquals(0, client("bench", "--clients", "2", "--requests", "500", "--ratio", "1:0"));
         assertTrue(out().contains("500 requests in"), out());
