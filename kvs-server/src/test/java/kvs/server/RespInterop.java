@@ -115,4 +115,18 @@ final class RespInterop {
         }
         return sections;
     }
+
+    /**
+     * In the threaded tests (op i of thread t works on key i / 4 % 25, and ops i % 4 of 0 and 1
+     * are sets of "t" + t + "-" + i): the value key k of thread t holds after {@code ops} ops.
+     */
+    static String lastSetValue(int thread, int key, int ops) {
+        int last = -1;
+        for (int i = 0; i < ops; i++) {
+            if (i / 4 % 25 == key && i % 4 < 2) {
+                last = i;
+            }
+        }
+        return "t" + thread + "-" + last;
+    }
 }

@@ -387,13 +387,7 @@ class RespJedisTest {
             assertEquals(threads * 25L, client.dbSize());
             for (int t = 0; t < threads; t++) {
                 for (int k = 0; k < 25; k++) {
-                    int last = -1; // the last op that set key k
-                    for (int i = 0; i < ops; i++) {
-                        if (i / 4 % 25 == k && i % 4 < 2) {
-                            last = i;
-                        }
-                    }
-                    assertEquals("t" + t + "-" + last, client.get("t" + t + ":" + k));
+                    assertEquals(RespInterop.lastSetValue(t, k, ops), client.get("t" + t + ":" + k));
                 }
             }
         } finally {

@@ -470,13 +470,7 @@ class RespLettuceTest {
             assertEquals(threads * 25L, c.dbsize());
             for (int t = 0; t < threads; t++) {
                 for (int k = 0; k < 25; k++) {
-                    int last = -1; // the last op that set key k
-                    for (int i = 0; i < ops; i++) {
-                        if (i / 4 % 25 == k && i % 4 < 2) {
-                            last = i;
-                        }
-                    }
-                    assertEquals("t" + t + "-" + last, c.get("t" + t + ":" + k));
+                    assertEquals(RespInterop.lastSetValue(t, k, ops), c.get("t" + t + ":" + k));
                 }
             }
         } finally {
