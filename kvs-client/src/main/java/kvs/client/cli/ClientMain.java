@@ -8,6 +8,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import kvs.client.ClientOptions;
 import kvs.client.KvsClient;
@@ -32,8 +35,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        subcommands = {SetCommand.class, GetCommand.class, RmCommand.class, CompactCommand.class,
-            PingCommand.class, StatsCommand.class, BenchCommand.class, HelpCommand.class},
         synopsisSubcommandLabel = "(set | get | rm | compact | ping | stats | bench | help)",
         description = "Sets, gets and removes keys on a kvs server.",
         footerHeading = "%nExamples:%n",
@@ -80,7 +81,7 @@ public final class ClientMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cmd = commandLine(System.in, System.out, System.err);
+        CommandLine cmd = commandLine(System.in, System.out, System.err, args);
         int code = cmd.execute(args);
         cmd.getOut().flush();
         System.exit(outputChecked(code, System.out, System.err));
@@ -102,9 +103,33 @@ public final class ClientMain implements Callable<Integer> {
         return code;
     }
 
-    /** The command line with its streams: values are written to {@code stdout} as raw bytes. */
+    /** The command line with all its subcommands and its streams. */
     static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return commandLine(stdin, stdout, stderr, new String[0]);
+    }
+
+    /**
+     * The command line with its streams, for {@code args}: values are written to {@code stdout}
+     * as raw bytes.
+     *
+     * <p>When {@code args} name a subcommand, only that one is registered. picocli builds its model
+     * of a command by reflection over the class and its annotations, a few milliseconds a command
+     * (most for {@code bench}, with its many options); a one-shot {@code get} need not pay for the
+     * other six (docs/BENCHMARKS.md, "One-shot client start-up"). Help, and anything that is not
+     * a subcommand's name, gets them all, so that usage and "did you mean" list every command.
+     */
+    static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
+            String[] args) {
         CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout));
+        Class<?> named = SUBCOMMANDS.get(subcommandName(args));
+        if (named != null) {
+            cmd.addSubcommand(named);
+        } else {
+            for (Class<?> sub : SUBCOMMANDS.values()) {
+                cmd.addSubcommand(sub);
+            }
+            cmd.addSubcommand(HelpCommand.class);
+        }
         cmd.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
         cmd.setErr(new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true));
         // -V on every subcommand too ("kvs-client get -V"), not only on kvs-client itself.
@@ -124,6 +149,40 @@ public final class ClientMain implements Callable<Integer> {
             return EXIT_FAILED;
         });
         return cmd;
+    }
+
+    /**
+     * The subcommands by name, in the order help lists them ({@code help} comes last). The names
+     * are their {@code @Command} names, written out: reading the annotations here would cost what
+     * registering only one command saves (ClientMainTest checks that they agree).
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("set", SetCommand.class);
+        SUBCOMMANDS.put("get", GetCommand.class);
+        SUBCOMMANDS.put("rm", RmCommand.class);
+        SUBCOMMANDS.put("compact", CompactCommand.class);
+        SUBCOMMANDS.put("ping", PingCommand.class);
+        SUBCOMMANDS.put("stats", StatsCommand.class);
+        SUBCOMMANDS.put("bench", BenchCommand.class);
+    }
+
+    /** kvs-client's own options that take a value: the word after one is not a command. */
+    private static final Set<String> VALUE_OPTIONS =
+            Set.of("--addr", "--connect-timeout", "--timeout");
+
+    /** The first word of {@code args} that is neither an option nor an option's value, or null. */
+    static String subcommandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (VALUE_OPTIONS.contains(arg)) {
+                i++;
+            } else if (!arg.startsWith("-")) {
+                return arg;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -50,7 +50,8 @@ class ClientMainTest {
     private int run(byte[] stdin, String... args) {
         out = new ByteArrayOutputStream();
         err = new ByteArrayOutputStream();
-        return ClientMain.commandLine(new ByteArrayInputStream(stdin), out, err).execute(args);
+        // As main() builds it: with only the subcommand that args name, if they name one.
+        return ClientMain.commandLine(new ByteArrayInputStream(stdin), out, err, args).execute(args);
     }
 
     /** Runs with {@code --addr} of the test server appended. */
@@ -335,5 +336,42 @@ class ClientMainTest {
     void version_exit0() {
         assertEquals(0, run(new byte[0], "--version"));
         assertTrue(out().startsWith("kvs-client "), out());
+    }
+
+    @Test
+    void subcommandIsTheFirstWordThatIsNotAnOptionOrItsValue() {
+        assertEquals("get", ClientMain.subcommandName(new String[] {"get", "k"}));
+        assertEquals("get", ClientMain.subcommandName(new String[] {"--addr", "get", "get", "k"}));
+        assertEquals("rm", ClientMain.subcommandName(new String[] {"--timeout", "1s", "-h", "rm"}));
+        assertEquals("set", ClientMain.subcommandName(new String[] {"--addr=h:1", "set", "k", "v"}));
+        assertEquals(null, ClientMain.subcommandName(new String[] {"--help"}));
+        assertEquals(null, ClientMain.subcommandName(new String[0]));
+    }
+
+    @Test
+    void subcommandNamesAreTheirCommandNames() {
+        ClientMain.SUBCOMMANDS.forEach((name, type) -> assertEquals(name,
+                type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
+        var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                new ByteArrayOutputStream()).getSubcommands().keySet();
+        assertEquals(List.of("set", "get", "rm", "compact", "ping", "stats", "bench", "help"),
+                new ArrayList<>(all));
+    }
+
+    @Test
+    void oneNamedCommandRegistersItAloneAndAnythingElseRegistersAll() {
+        var one = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                new ByteArrayOutputStream(), new String[] {"--addr", addr, "get", "k"});
+        assertEquals(List.of("get"), new ArrayList<>(one.getSubcommands().keySet()));
+        assertEquals(0, client("set", "k", "v"));
+        assertEquals(0, run(new byte[0], "--addr", addr, "get", "k"));
+        assertEquals("v\n", out());
+
+        assertEquals(2, run(new byte[0], "gett", "k"));
+        assertTrue(err().contains("Did you mean: kvs-client get"), err());
+        assertEquals(0, run(new byte[0], "--help"));
+        for (String name : List.of("set", "get", "rm", "compact", "ping", "stats", "bench")) {
+            assertTrue(out().contains(name), name + " in " + out());
+        }
     }
 }
