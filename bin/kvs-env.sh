@@ -1,47 +1,149 @@
 # Shared by bin/kvs-server and bin/kvs-client; sourced, not run.
-# Sets $root to the checkout, and builds the jars when one is missing or older than the sources.
+#
+# kvs_setup NAME sets $java (the JVM to run) and $lib (the directory holding kvs-server.jar,
+# kvs-client.jar and bench/, the load tool's libraries). The launchers run from two layouts:
+#
+# - An unpacked distribution (kvs-VERSION.tar.gz, from `mvn package`): $root/lib holds the jars.
+#   Nothing is built; only a JDK 17+ is needed, on PATH or in JAVA_HOME.
+# - A source checkout: the jars are built (mvn package) when missing or older than a source file,
+#   then copied into a fresh directory, target/run/build-XXXXXX/, and target/run/current is
+#   switched to it with one rename. A launcher runs the jars of the directory current named when
+#   it started, and no build writes there again: a running server never sees its jar change, even
+#   while a newer build is made and started beside it. Each JVM holds a shared lock on its
+#   directory's .in-use file (an open descriptor it inherits); a directory no JVM holds and
+#   current does not name is removed at the next build.
 
 # Same output whatever the caller's locale.
 LC_ALL=C.UTF-8
 export LC_ALL
 
-kvs_require_java() {
-    if ! command -v java >/dev/null 2>&1; then
-        echo "$1: java not found on PATH; install a JDK 17 or newer" >&2
+kvs_setup() {
+    kvs_find_java "$1"
+    if [ -f "$root/lib/kvs-server.jar" ]; then
+        lib="$root/lib"
+        return 0
+    fi
+    kvs_build_if_stale
+    kvs_use_current_build
+}
+
+# kvs_find_java NAME: JAVA_HOME's java, else the one on PATH; refuses one older than 17 when its
+# release file says so (read rather than asked: starting a JVM to ask would double a one-shot
+# command's start-up).
+kvs_find_java() {
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+        java=$JAVA_HOME/bin/java
+    elif java=$(command -v java 2>/dev/null); then
+        :
+    else
+        echo "$1: java not found: install a JDK 17 or newer, and put its bin/ on PATH or set JAVA_HOME" >&2
         exit 1
+    fi
+    release=$(dirname -- "$(dirname -- "$(readlink -f -- "$java" 2>/dev/null || printf '%s' "$java")")")/release
+    if [ -f "$release" ]; then
+        # JAVA_VERSION="17.0.15", or "1.8.0_402" for Java 8.
+        major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
+        if [ -n "$major" ] && [ "$major" -lt 17 ]; then
+            echo "$1: $java is Java $major; kvs needs Java 17 or newer (set JAVA_HOME to one)" >&2
+            exit 1
+        fi
     fi
 }
 
-kvs_is_fresh() {
+kvs_sources_older_than() {
     [ -f "$1" ] && [ -z "$(find "$root" \( -name target -o -name .git \) -prune -o \
             \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.properties' \) \
             -newer "$1" -print 2>/dev/null | head -n 1)" ]
 }
 
-# kvs_build_if_stale JAR: runs the Maven build (tests skipped) when JAR is missing or any
-# source, pom or .proto file is newer than it. Build output goes to stderr. Launchers started
-# together (a server and a client, say) build one at a time: the others wait, then find the
-# jar fresh.
+# The build's outputs, as `mvn package` leaves them in the checkout.
+kvs_built_server=kvs-server/target/kvs-server.jar
+kvs_built_client=kvs-client/target/kvs-client.jar
+kvs_built_bench=kvs-client/target/bench-lib
+
+kvs_is_built() {
+    kvs_sources_older_than "$root/$kvs_built_server" && kvs_sources_older_than "$root/$kvs_built_client"
+}
+
+# Launchers started together (a server and a client, say) build one at a time: the others say
+# that they wait, then find the jars fresh. The lock stays held (descriptor 9) until the build's
+# jars are copied to their run directory.
+kvs_lock_builds() {
+    mkdir -p "$root/target/run"
+    exec 9>"$root/target/.kvs-build.lock"
+    if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+        echo "kvs: waiting for another launcher's build to finish ..." >&2
+        flock 9
+    fi
+}
+
 kvs_build_if_stale() {
-    jar=$1
-    if kvs_is_fresh "$jar"; then
+    if kvs_is_built; then
         return 0
     fi
     if ! command -v mvn >/dev/null 2>&1; then
-        echo "kvs: $jar needs building, and mvn (Apache Maven) is not on PATH" >&2
+        echo "kvs: the jars need building, and mvn (Apache Maven) is not on PATH" >&2
         exit 1
     fi
-    mkdir -p "$root/target"
-    exec 9>"$root/target/.kvs-build.lock"
-    if command -v flock >/dev/null 2>&1; then
-        flock 9
-    fi
-    if ! kvs_is_fresh "$jar"; then
+    kvs_lock_builds
+    if ! kvs_is_built; then
         echo "kvs: building (mvn -q -B package -DskipTests) ..." >&2
-        if ! (cd "$root" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2; then
-            echo "kvs: the build failed; see the messages above" >&2
+        # Maven's messages are shown only if it fails, without the colour codes it writes even
+        # with -B.
+        log=$root/target/build.log
+        if ! (cd "$root" && mvn -q -B -Dstyle.color=never package -DskipTests) >"$log" 2>&1; then
+            sed 's/\x1b\[[0-9;]*m//g' "$log" >&2
+            echo "kvs: the build failed; see the messages above (also in $log)" >&2
             exit 1
         fi
     fi
-    exec 9>&-
+}
+
+# Sets $lib to the run directory of the newest build, copying the build there first if it is
+# newer than what target/run/current holds, and takes the shared lock that keeps $lib from
+# being removed while this launcher's JVM runs.
+kvs_use_current_build() {
+    run=$root/target/run
+    for attempt in 1 2 3; do
+        if [ ! -f "$run/current/kvs-server.jar" ] ||
+                [ "$root/$kvs_built_server" -nt "$run/current/kvs-server.jar" ] ||
+                [ "$root/$kvs_built_client" -nt "$run/current/kvs-client.jar" ]; then
+            kvs_copy_build
+        fi
+        exec 9>&-
+        lib=$(readlink -f -- "$run/current")
+        if { command exec 8<"$lib/.in-use"; } 2>/dev/null; then
+            command -v flock >/dev/null 2>&1 && flock -s 8
+            # Removed between the readlink and the lock (a build switched current and found it
+            # unused): look again.
+            [ -f "$lib/kvs-server.jar" ] && return 0
+            exec 8<&-
+        fi
+    done
+    echo "kvs: cannot settle on a build in $run (builds keep replacing it?)" >&2
+    exit 1
+}
+
+kvs_copy_build() {
+    kvs_lock_builds
+    if [ -f "$run/current/kvs-server.jar" ] &&
+            ! [ "$root/$kvs_built_server" -nt "$run/current/kvs-server.jar" ] &&
+            ! [ "$root/$kvs_built_client" -nt "$run/current/kvs-client.jar" ]; then
+        return 0 # another launcher copied it while this one waited
+    fi
+    dir=$(mktemp -d "$run/build-XXXXXX")
+    cp -p "$root/$kvs_built_server" "$root/$kvs_built_client" "$dir/"
+    cp -pR "$root/$kvs_built_bench" "$dir/bench"
+    : >"$dir/.in-use"
+    chmod 755 "$dir"
+    ln -s "$(basename -- "$dir")" "$run/current.$$"
+    mv -T -f "$run/current.$$" "$run/current"
+    current=$(readlink -f -- "$run/current")
+    for old in "$run"/build-*; do
+        [ -d "$old" ] && [ "$old" != "$current" ] || continue
+        # No JVM holds it (flock -n -x would fail if one did): remove. Without flock, keep it.
+        if command -v flock >/dev/null 2>&1 && flock -n -x "$old/.in-use" true 2>/dev/null; then
+            rm -rf -- "$old"
+        fi
+    done
 }
