@@ -60,11 +60,13 @@ class LauncherIT {
                 + "cp '" + real.resolve("kvs-client/target/kvs-client.jar") + "' kvs-client/target/\n"
                 + "rm -rf kvs-client/target/bench-lib\n"
                 + "cp -R '" + real.resolve("kvs-client/target/bench-lib") + "' kvs-client/target/";
-        Path fakes = tmp.resolve("fakes");
-        Shell.script(fakes.resolve("mvn"), build);
-        shell = new Shell(Files.createDirectories(tmp.resolve("cwd")), Map.of(
-                "PATH", fakes + ":" + System.getenv("PATH"),
-                "JAVA_HOME", System.getProperty("java.home")));
+        Shell.script(tmp.resolve("fakes/mvn"), build);
+        shell = new Shell(Files.createDirectories(tmp.resolve("cwd")), env());
+    }
+
+    private Map<String, String> env() {
+        return Map.of("PATH", tmp.resolve("fakes") + ":" + System.getenv("PATH"),
+                "JAVA_HOME", System.getProperty("java.home"));
     }
 
     private Path launcher(String name) {
@@ -125,18 +127,34 @@ class LauncherIT {
     void aLauncherWaitingForAnothersBuildSaysSo() throws Exception {
         Files.createDirectories(checkout.resolve("target"));
         Path lock = checkout.resolve("target/.kvs-build.lock");
-        // Another launcher's build, as far as the lock tells: flock(1) holds it for a while.
-        Process holder = new ProcessBuilder("flock", lock.toString(), "sh", "-c", "echo locked; sleep 2")
+        // Another launcher's build, as far as the lock tells: flock(1) holds it until told.
+        Process holder = new ProcessBuilder("flock", lock.toString(), "sh", "-c", "echo locked; read line")
                 .redirectErrorStream(true).start();
+        Path err = tmp.resolve("waiting.err");
+        Process waiting = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), UTF_8))) {
             assertEquals("locked", r.readLine());
-            Result waited = shell.run(launcher("kvs-client").toString(), "--version");
-            assertEquals(0, waited.code(), waited.toString());
-            assertTrue(waited.err().startsWith("kvs: waiting for another launcher's build to finish ...\n"
-                    + "kvs: building"), waited.toString());
+            ProcessBuilder b = new ProcessBuilder(launcher("kvs-client").toString(), "--version")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
+            b.environment().putAll(env());
+            waiting = b.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(err, UTF_8).contains("waiting") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals("kvs: waiting for another launcher's build to finish ...\n", Files.readString(err, UTF_8));
+            assertTrue(waiting.isAlive(), "it waits");
+            holder.getOutputStream().write('\n');
+            holder.getOutputStream().flush();
+            assertTrue(waiting.waitFor(120, TimeUnit.SECONDS));
+            assertEquals(0, waiting.exitValue(), Files.readString(err, UTF_8));
+            assertTrue(Files.readString(err, UTF_8).startsWith(
+                    "kvs: waiting for another launcher's build to finish ...\nkvs: building"));
         } finally {
             holder.destroyForcibly();
-            holder.waitFor(10, TimeUnit.SECONDS);
+            if (waiting != null) {
+                waiting.destroyForcibly();
+            }
         }
     }
 }
