@@ -27,26 +27,45 @@ kvs_setup() {
     kvs_use_current_build
 }
 
-# kvs_find_java NAME: JAVA_HOME's java, else the one on PATH; refuses one older than 17 when its
-# release file says so (read rather than asked: starting a JVM to ask would double a one-shot
-# command's start-up).
+# kvs_find_java NAME: JAVA_HOME's java, else the first on PATH; refuses one older than 17 when
+# its release file says so. Read, not asked: starting a JVM to ask would double a one-shot
+# command's start-up. Written with shell built-ins (one readlink aside): each program a
+# launcher starts costs a one-shot command a millisecond or more.
 kvs_find_java() {
+    java=
     if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
         java=$JAVA_HOME/bin/java
-    elif java=$(command -v java 2>/dev/null); then
-        :
     else
+        saved_ifs=$IFS
+        IFS=:
+        for dir in $PATH; do
+            if [ -n "$dir" ] && [ -x "$dir/java" ] && [ ! -d "$dir/java" ]; then
+                java=$dir/java
+                break
+            fi
+        done
+        IFS=$saved_ifs
+    fi
+    if [ -z "$java" ]; then
         echo "$1: java not found: install a JDK 17 or newer, and put its bin/ on PATH or set JAVA_HOME" >&2
         exit 1
     fi
-    release=$(dirname -- "$(dirname -- "$(readlink -f -- "$java" 2>/dev/null || printf '%s' "$java")")")/release
+    real=$(readlink -f -- "$java" 2>/dev/null) || real=$java
+    release=${real%/bin/java}/release
     if [ -f "$release" ]; then
         # JAVA_VERSION="17.0.15", or "1.8.0_402" for Java 8.
-        major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-        if [ -n "$major" ] && [ "$major" -lt 17 ]; then
-            echo "$1: $java is Java $major; kvs needs Java 17 or newer (set JAVA_HOME to one)" >&2
-            exit 1
-        fi
+        while IFS= read -r line; do
+            case $line in
+                JAVA_VERSION=*)
+                    version=${line#JAVA_VERSION=\"}
+                    major=${version%%[!0-9]*}
+                    if [ -n "$major" ] && [ "$major" -lt 17 ]; then
+                        echo "$1: $java is Java $major; kvs needs Java 17 or newer (set JAVA_HOME to one)" >&2
+                        exit 1
+                    fi
+                    break ;;
+            esac
+        done <"$release"
     fi
 }
 

@@ -85,11 +85,16 @@ class DistributionIT {
     void javaOlderThan17IsRefusedByName() throws Exception {
         Path old = tmp.resolve("jdk-11");
         Shell.script(old.resolve("bin/java"), "echo 'this old java must not run' >&2; exit 99");
-        Files.writeString(old.resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
-        Shell withOld = new Shell(tmp, Map.of("JAVA_HOME", old.toString()));
-        Result r = withOld.run(home.resolve("bin/kvs-server").toString(), "--version");
-        assertEquals(1, r.code(), r.toString());
-        assertEquals("kvs-server: " + old.resolve("bin/java") + " is Java 11; kvs needs Java 17 or newer"
-                + " (set JAVA_HOME to one)\n", r.err());
+        Files.writeString(old.resolve("release"), "IMPLEMENTOR=\"Someone\"\nJAVA_VERSION=\"11.0.2\"\n");
+        String refused = "kvs-server: " + old.resolve("bin/java") + " is Java 11; kvs needs Java 17 or newer"
+                + " (set JAVA_HOME to one)\n";
+        Path server = home.resolve("bin/kvs-server");
+
+        Result inJavaHome = new Shell(tmp, Map.of("JAVA_HOME", old.toString())).run(server.toString(), "--version");
+        assertEquals(new Result(1, "", refused), inJavaHome);
+
+        Result onPath = new Shell(tmp, Map.of("JAVA_HOME", "", "PATH", old.resolve("bin") + ":" + System.getenv("PATH")))
+                .run(server.toString(), "--version");
+        assertEquals(new Result(1, "", refused), onPath);
     }
 }
