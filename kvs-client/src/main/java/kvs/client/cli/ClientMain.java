@@ -74,10 +74,12 @@ public final class ClientMain implements Callable<Integer> {
 
     final InputStream stdin;
     final OutputStream stdout;
+    final OutputStream stderr;
 
-    ClientMain(InputStream stdin, OutputStream stdout) {
+    ClientMain(InputStream stdin, OutputStream stdout, OutputStream stderr) {
         this.stdin = stdin;
         this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     public static void main(String[] args) {
@@ -120,7 +122,7 @@ public final class ClientMain implements Callable<Integer> {
      */
     static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
             String[] args) {
-        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout));
+        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout, stderr));
         Class<?> named = SUBCOMMANDS.get(subcommandName(args));
         if (named != null) {
             cmd.addSubcommand(named);
@@ -201,5 +203,10 @@ public final class ClientMain implements Callable<Integer> {
 
     PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    /** Whether diagnostics go to a terminal: only the process's own standard error can be one. */
+    boolean stderrIsTerminal() {
+        return stderr == System.err && Terminal.stderrIsTerminal();
     }
 }
