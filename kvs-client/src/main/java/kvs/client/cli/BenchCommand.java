@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--key-prefix", paramLabel = "TEXT", defaultValue = "bench:",
             description = "Every key starts with this, then its number, zero-padded to the key size."
-                    + " Default: ${DEFAULT-VALUE}.")
+                    + " Default: '${DEFAULT-VALUE}'.")
     String keyPrefix;
 
     @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "100", converter = Converters.Size.class,

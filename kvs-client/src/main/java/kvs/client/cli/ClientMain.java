@@ -16,6 +16,7 @@ import kvs.client.ClientOptions;
 import kvs.client.KvsClient;
 import kvs.common.HostPort;
 import kvs.common.cli.Converters;
+import kvs.common.cli.HelpFormat;
 import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
 import picocli.CommandLine;
@@ -138,6 +139,7 @@ public final class ClientMain implements Callable<Integer> {
         for (CommandLine sub : cmd.getSubcommands().values()) {
             sub.getCommandSpec().versionProvider(new VersionProvider());
         }
+        HelpFormat.apply(cmd, stdout == System.out);
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();
