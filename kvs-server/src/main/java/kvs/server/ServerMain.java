@@ -11,6 +11,7 @@ import kvs.common.Limits;
 import kvs.common.Units;
 import kvs.common.Version;
 import kvs.common.cli.Converters;
+import kvs.common.cli.HelpFormat;
 import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
 import kvs.store.CorruptionException;
@@ -112,7 +113,7 @@ public final class ServerMain implements Callable<Integer> {
     @Option(names = "--salvage",
             description = "Start even if data files are damaged, keeping every record that checks"
                     + " out: every data file is read (hint or not); each damaged one is first copied"
-                    + " aside as corrupt/<file>.corrupt-<time> under the data directory, then"
+                    + " aside into corrupt/ under the data directory (as <file>.corrupt-<time>), then"
                     + " rewritten without its damage; what was skipped is logged.")
     boolean salvage;
 
@@ -167,7 +168,7 @@ public final class ServerMain implements Callable<Integer> {
 
     /** The configured command line, for {@code main} and for tests. */
     static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new ServerMain());
+        CommandLine cmd = HelpFormat.apply(new CommandLine(new ServerMain()), true);
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();

@@ -13,6 +13,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import kvs.store.Store;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -302,6 +304,26 @@ class ServerMainTest {
         assertTrue(err.toString().contains("--max-keydir-bytes") && err.toString().contains("auto"),
                 err.toString());
         assertEquals(2, run("--dir", dir.toString(), "--max-keydir-bytes", "0"));
+    }
+
+    /** Broken at spaces only, so that no option's name and label, no default, no path is cut. */
+    @Test
+    void help_atEveryWidth_hasTheWordsOfHelpTooWideToWrap_andNoColour() {
+        List<String> unwrapped = null;
+        for (int width : new int[] {1000, 55, 60, 65, 70, 80, 100}) {
+            StringWriter help = new StringWriter();
+            CommandLine cmd = ServerMain.commandLine();
+            cmd.setOut(new PrintWriter(help, true));
+            cmd.setUsageHelpAutoWidth(false);
+            cmd.setUsageHelpWidth(width);
+            assertEquals(0, cmd.execute("--help"));
+            List<String> words = Arrays.asList(help.toString().strip().split("\\s+"));
+            if (unwrapped == null) {
+                unwrapped = words;
+            }
+            assertEquals(unwrapped, words, "at width " + width + ":\n" + help);
+            assertFalse(help.toString().contains("\u001B["), "the test's output is no terminal");
+        }
     }
 
     @Test

@@ -18,23 +18,17 @@ public final class BenchRun {
     private BenchRun() {
     }
 
-    /** Runs the workload, prints the report; returns the number of errors. */
-    public static long run(HostPort address, Workload w, boolean json, PrintWriter out, PrintWriter err)
-            throws IOException, InterruptedException {
-        return run(address, w, json, false, out, err);
-    }
-
     /**
-     * Runs the workload, prints the report; returns the number of errors. A progress line goes to
-     * stderr about once a second, unless {@code quiet}, {@code json}, or no terminal.
+     * Runs the workload, prints the report; returns the number of errors. With {@code progress}, a
+     * progress line is redrawn on {@code err} about once a second: the caller knows whether that
+     * is a terminal, which a carriage return would garble otherwise.
      */
-    public static long run(HostPort address, Workload w, boolean json, boolean quiet, PrintWriter out,
+    public static long run(HostPort address, Workload w, boolean json, boolean progress, PrintWriter out,
             PrintWriter err) throws IOException, InterruptedException {
         LoadGenerator gen = new LoadGenerator(address, w);
-        boolean live = System.console() != null && !json && !quiet;
         long[] last = {0, System.nanoTime()};
         LoadGenerator.Result r = gen.run(() -> {
-            if (live) {
+            if (progress) {
                 long done = gen.done();
                 long now = System.nanoTime();
                 double rate = (done - last[0]) / ((now - last[1]) / 1e9);
@@ -46,7 +40,7 @@ public final class BenchRun {
                 err.flush();
             }
         });
-        if (live) {
+        if (progress) {
             err.print("\r" + " ".repeat(70) + "\r");
             err.flush();
         }

@@ -25,10 +25,12 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import kvs.common.Frames;
 import kvs.common.HostPort;
 import kvs.common.Limits;
+import kvs.common.Units;
 import kvs.common.codec.FrameDecoder;
 import kvs.proto.Get;
 import kvs.proto.Request;
@@ -50,8 +52,16 @@ import org.HdrHistogram.Recorder;
  * the connection's pipeline was full waited on the server, and are not in it.
  *
  * <p>Checks: every response must answer its request's id in order with a result of the right
- * kind; a get must return the key's value or, if the key was never set, NotFound; a get of a key
- * this connection has had a set acknowledged for must not return NotFound. Failures are counted,
+ * kind. A get is judged only on what bench writes and what this run wrote, so that an earlier
+ * run's values (of another size, say) are no false alarm:
+ * <ul>
+ * <li>a value found must be one that bench writes under that key ({@link Values}), whichever run
+ * wrote it: anything else is damaged, another key's, or not bench's data;
+ * <li>once this run has had a set of the key acknowledged, on any connection, a get sent after
+ * that must find this run's value: not NotFound, not an earlier run's value.
+ * </ul>
+ * Another writer of the same keys while it runs (a second bench run with another value size)
+ * breaks the second rule: give concurrent runs different key prefixes. Failures are counted,
  * never hidden, and the first few described.
  */
 public final class LoadGenerator {
@@ -81,6 +91,12 @@ public final class LoadGenerator {
     /** Paced runs: how late each measured request went out, in microseconds. */
     private final Recorder lagRecorder = new Recorder(3);
     private final Histogram lagTotal = new Histogram(3);
+    /**
+     * The keys this run has had a set of acknowledged, on any connection: a bit a key. Atomic,
+     * though every connection shares one event loop today, so that the check stays right if
+     * they ever do not.
+     */
+    private final AtomicLongArray written;
     /** The next key to set in the prefill. */
     private final AtomicLong nextPrefillKey = new AtomicLong();
     private volatile long deadlineNanos = Long.MAX_VALUE;
@@ -92,6 +108,7 @@ public final class LoadGenerator {
     public LoadGenerator(HostPort address, Workload workload) {
         this.address = address;
         this.w = workload;
+        this.written = new AtomicLongArray((workload.keys() + 63) / 64);
     }
 
     /** Requests answered so far, for a progress line. */
@@ -192,6 +209,18 @@ public final class LoadGenerator {
         return budget.getAndDecrement() > 0;
     }
 
+    private void markWritten(long key) {
+        long bit = 1L << key;
+        int word = (int) (key >>> 6);
+        if ((written.get(word) & bit) == 0) {
+            written.getAndAccumulate(word, bit, (a, b) -> a | b);
+        }
+    }
+
+    private boolean isWritten(long key) {
+        return (written.get((int) (key >>> 6)) & (1L << key)) != 0;
+    }
+
     private void error(String what) {
         errors.increment();
         if (firstErrors.size() < 10) {
@@ -205,8 +234,8 @@ public final class LoadGenerator {
         private static final int PREFILL_PIPELINE = 16;
         private final int index;
         private final Random rnd;
-        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>(); // id, key, isSet, due, prefill
-        private final java.util.BitSet setHere = new java.util.BitSet();
+        /** id, key, isSet, due, prefill, and for a get whether this run had written the key when it went out. */
+        private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
         private long nextId = 1;
         /** The measured phase has begun ({@link #fill}); the prefill comes before it. */
         private boolean started;
@@ -306,7 +335,7 @@ public final class LoadGenerator {
             } else {
                 r.setGet(Get.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(w.key(key))));
             }
-            inFlight.add(new long[] {id, key, isSet ? 1 : 0, due, forPrefill ? 1 : 0});
+            inFlight.add(new long[] {id, key, isSet ? 1 : 0, due, forPrefill ? 1 : 0, isWritten(key) ? 1 : 0});
             byte[] frame = Frames.encode(r.build());
             ch.write(ch.alloc().buffer(frame.length).writeBytes(frame), ch.voidPromise());
         }
@@ -357,24 +386,33 @@ public final class LoadGenerator {
 
         private void check(long[] sent, Response r) {
             long id = sent[0];
-            int key = (int) sent[1];
+            long key = sent[1];
+            boolean writtenBefore = sent[5] == 1;
             if (r.getId() != id) {
                 error("response id " + r.getId() + " where " + id + " was due");
             } else if (r.getResultCase() == Response.ResultCase.ERROR) {
                 error("request " + id + ": " + r.getError().getCode() + ": " + r.getError().getMessage());
             } else if (sent[2] == 1) {
                 if (r.getResultCase() != Response.ResultCase.DONE) {
-                    error("set of key " + key + " answered " + r.getResultCase());
+                    error("set of " + w.keyText(key) + " answered " + r.getResultCase());
                 } else {
-                    setHere.set(key);
+                    markWritten(key);
                 }
             } else if (r.getResultCase() == Response.ResultCase.NOT_FOUND) {
-                if (setHere.get(key)) {
-                    error("get of key " + key + " found nothing after this connection set it");
+                if (writtenBefore) {
+                    error("get of " + w.keyText(key) + " found nothing after this run had set it");
                 }
-            } else if (r.getResultCase() != Response.ResultCase.VALUE
-                    || !Arrays.equals(r.getValue().getValue().toByteArray(), w.value(key))) {
-                error("get of key " + key + " answered a wrong value or " + r.getResultCase());
+            } else if (r.getResultCase() != Response.ResultCase.VALUE) {
+                error("get of " + w.keyText(key) + " answered " + r.getResultCase());
+            } else {
+                byte[] value = r.getValue().getValue().toByteArray();
+                if (!Values.isBenchValue(w.key(key), value)) {
+                    error("get of " + w.keyText(key) + " answered a wrong value: " + Units.count(value.length, "byte")
+                            + " that bench does not write under that key (damaged, another key's, or not bench's)");
+                } else if (writtenBefore && value.length != w.valueSize()) {
+                    error("get of " + w.keyText(key) + " answered an earlier " + value.length + "-byte value after"
+                            + " this run had set it to " + w.valueSize() + " bytes");
+                }
             }
         }
 
@@ -389,7 +427,7 @@ public final class LoadGenerator {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (!done) {
                 if (!inFlight.isEmpty()) {
-                    error("the server closed a connection with " + kvs.common.Units.count(inFlight.size(), "request")
+                    error("the server closed a connection with " + Units.count(inFlight.size(), "request")
                             + " in flight");
                 }
                 done = true;

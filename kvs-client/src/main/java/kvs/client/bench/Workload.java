@@ -3,6 +3,7 @@ package kvs.client.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import kvs.common.Units;
 
 /**
  * What {@code kvs-client bench} sends: how many connections, how many requests (or for how long),
@@ -23,20 +24,25 @@ import java.util.Arrays;
  * <p>With {@code prefill}, every key is first set once, in order, before anything is timed (the
  * warm-up included), so that gets find their keys; like kvsload's {@code --prefill}.
  *
- * <p>A key's value is a function of the key, so that any connection may check any get: a key
- * that was set reads back as exactly {@link #value(long)}, whoever set it.
+ * <p>Keys live under a prefix ({@code bench:} by default): key {@code i} is the prefix and {@code i}
+ * in decimal, zero-padded to {@code keySize} bytes, the prefix included ({@code bench:0000000042}).
+ * Every key number must fit: two numbers never share a key.
+ *
+ * <p>A value is a function of its key and its length ({@link Values}), so that a get is checked
+ * whoever wrote the value: any connection of this run, or an earlier run with another value size.
  */
 public record Workload(int clients, long requests, Duration duration, int pipeline, int keys,
-        int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate,
+        String keyPrefix, int keySize, int valueSize, int setWeight, int getWeight, long seed, double rate,
         Duration warmup, boolean prefill) {
 
     public Workload {
         if (clients < 1 || pipeline < 1 || keys < 1) {
             throw new IllegalArgumentException("clients, pipeline and keys must be at least 1");
         }
-        if (keySize < 1 || valueSize < 0) {
-            throw new IllegalArgumentException("key size must be at least 1, value size at least 0");
+        if (valueSize < 0) {
+            throw new IllegalArgumentException("the value size must not be negative");
         }
+        checkKeysFit(keyPrefix, keySize, keys);
         if (setWeight < 0 || getWeight < 0 || setWeight + getWeight == 0) {
             throw new IllegalArgumentException("the ratio needs a positive set or get weight");
         }
@@ -51,29 +57,45 @@ public record Workload(int clients, long requests, Duration duration, int pipeli
         }
     }
 
-    /** Key {@code i}: "key:" and its number, zero-padded (or cut) to the key size. */
+    private static void checkKeysFit(String prefix, int keySize, int keys) {
+        int prefixBytes = prefix.getBytes(StandardCharsets.UTF_8).length;
+        if (prefixBytes >= keySize) {
+            throw new IllegalArgumentException("--key-prefix '" + prefix + "' is " + Units.count(prefixBytes, "byte")
+                    + ", which leaves no room for the key's number in --key-size " + keySize
+                    + " (the key size counts the prefix)");
+        }
+        int digits = Integer.toString(keys - 1).length();
+        if (keySize - prefixBytes < digits) {
+            throw new IllegalArgumentException("--key-size " + keySize + " leaves "
+                    + Units.count(keySize - prefixBytes, "digit") + " after '" + prefix + "', too few to number "
+                    + keys + " keys (0 to " + (keys - 1) + "): give --key-size " + (prefixBytes + digits)
+                    + " or more, or fewer --keys");
+        }
+    }
+
+    /** Whether the run sets anything: with a set weight, or a prefill. */
+    public boolean writes() {
+        return setWeight > 0 || prefill;
+    }
+
+    /** Key {@code i}: the prefix, then {@code i} zero-padded to the key size. */
     public byte[] key(long i) {
-        String digits = Long.toString(i);
+        byte[] prefix = keyPrefix.getBytes(StandardCharsets.UTF_8);
         byte[] k = new byte[keySize];
-        Arrays.fill(k, (byte) '0');
-        byte[] prefix = "key:".getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(prefix, 0, k, 0, Math.min(prefix.length, keySize));
-        byte[] d = digits.getBytes(StandardCharsets.US_ASCII);
-        int from = Math.max(keySize - d.length, 0);
-        System.arraycopy(d, Math.max(d.length - keySize, 0), k, from, keySize - from);
+        System.arraycopy(prefix, 0, k, 0, prefix.length);
+        Arrays.fill(k, prefix.length, keySize, (byte) '0');
+        byte[] d = Long.toString(i).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(d, 0, k, keySize - d.length, d.length);
         return k;
     }
 
-    /** Key {@code i}'s value: the same bytes whoever writes it. */
+    /** Key {@code i} as text, for messages. */
+    public String keyText(long i) {
+        return new String(key(i), StandardCharsets.UTF_8);
+    }
+
+    /** Key {@code i}'s value in this run. */
     public byte[] value(long i) {
-        byte[] v = new byte[valueSize];
-        long x = i * 0x9E3779B97F4A7C15L + 1;
-        for (int j = 0; j < v.length; j++) {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            v[j] = (byte) ('a' + Math.floorMod(x, 26));
-        }
-        return v;
+        return Values.of(key(i), valueSize);
     }
 }

@@ -3,7 +3,9 @@ package kvs.client.cli;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import kvs.client.KvsClient;
 import kvs.client.bench.BenchRun;
+import kvs.client.bench.Overwrites;
 import kvs.client.bench.Workload;
 import kvs.common.cli.Converters;
 import picocli.CommandLine;
@@ -18,8 +20,12 @@ import picocli.CommandLine.Spec;
         description = {"Loads a server with sets and gets from many connections and reports"
                 + " throughput and latency percentiles. Every response is checked; errors are"
                 + " counted and shown, and make the exit code 1.",
-            "A key's value is a function of the key, so any get can be checked. A live progress"
-                + " line goes to stderr when the terminal is interactive."},
+            "Keys are --key-prefix and a number (bench:0000000042); it says on stderr which keys it"
+                + " overwrites, and how many of a few probed there hold a value, before it starts.",
+            "A value is a function of its key and its length, so a get is checked whichever bench run"
+                + " wrote it; once this run has set a key, a get must find this run's value. Two runs"
+                + " at once need different prefixes.",
+            "A progress line goes to stderr when it is a terminal."},
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client bench --clients 50 --requests 200000 --ratio 1:0   (sets only)",
             "  kvs-client bench --clients 50 --duration 10s --pipeline 16 --ratio 0:1 --json"})
@@ -52,8 +58,13 @@ final class BenchCommand implements Callable<Integer> {
     int keys;
 
     @Option(names = "--key-size", paramLabel = "BYTES", defaultValue = "16",
-            description = "Key size. Default: ${DEFAULT-VALUE}.")
+            description = "Key size, the prefix included. Default: ${DEFAULT-VALUE}.")
     int keySize;
+
+    @Option(names = "--key-prefix", paramLabel = "TEXT", defaultValue = "bench:",
+            description = "Every key starts with this, then its number, zero-padded to the key size."
+                    + " Default: '${DEFAULT-VALUE}'.")
+    String keyPrefix;
 
     @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "100", converter = Converters.Size.class,
             description = "Value size: bytes, or with a unit (4KiB, 1MiB). Default: ${DEFAULT-VALUE}.")
@@ -93,7 +104,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        long errors = BenchRun.run(main.address, workload(), json, quiet, main.out(), main.err());
+        Workload w = workload();
+        if (w.writes()) {
+            try (KvsClient probe = main.connect()) {
+                Overwrites.announce(probe, w, main.err());
+            }
+        }
+        boolean progress = !quiet && !json && main.stderrIsTerminal();
+        long errors = BenchRun.run(main.address, w, json, progress, main.out(), main.err());
         return errors == 0 ? 0 : ClientMain.EXIT_FAILED;
     }
 
@@ -121,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             return new Workload(clients, duration == null ? (requests == null ? 100_000 : requests) : 0,
-                    duration, pipeline, keys, keySize, (int) valueSize, setW, getW, seed, rate, warmup, prefill);
+                    duration, pipeline, keys, keyPrefix, keySize, (int) valueSize, setW, getW, seed, rate, warmup,
+                    prefill);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -16,6 +16,7 @@ import kvs.client.ClientOptions;
 import kvs.client.KvsClient;
 import kvs.common.HostPort;
 import kvs.common.cli.Converters;
+import kvs.common.cli.HelpFormat;
 import kvs.common.cli.UsageErrors;
 import kvs.common.cli.VersionProvider;
 import picocli.CommandLine;
@@ -74,10 +75,12 @@ public final class ClientMain implements Callable<Integer> {
 
     final InputStream stdin;
     final OutputStream stdout;
+    final OutputStream stderr;
 
-    ClientMain(InputStream stdin, OutputStream stdout) {
+    ClientMain(InputStream stdin, OutputStream stdout, OutputStream stderr) {
         this.stdin = stdin;
         this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     public static void main(String[] args) {
@@ -120,7 +123,7 @@ public final class ClientMain implements Callable<Integer> {
      */
     static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
             String[] args) {
-        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout));
+        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout, stderr));
         Class<?> named = SUBCOMMANDS.get(subcommandName(args));
         if (named != null) {
             cmd.addSubcommand(named);
@@ -136,6 +139,7 @@ public final class ClientMain implements Callable<Integer> {
         for (CommandLine sub : cmd.getSubcommands().values()) {
             sub.getCommandSpec().versionProvider(new VersionProvider());
         }
+        HelpFormat.apply(cmd, stdout == System.out);
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();
@@ -201,5 +205,10 @@ public final class ClientMain implements Callable<Integer> {
 
     PrintWriter err() {
         return spec.commandLine().getErr();
+    }
+
+    /** Whether diagnostics go to a terminal: only the process's own standard error can be one. */
+    boolean stderrIsTerminal() {
+        return stderr == System.err && Terminal.stderrIsTerminal();
     }
 }

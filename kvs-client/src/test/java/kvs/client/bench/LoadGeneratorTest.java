@@ -81,7 +81,7 @@ class LoadGeneratorTest {
         server = new StubServer(0, 0);
         // Ten connections at 100 requests/s: each sends one every 100 ms, and the ten first
         // requests are spread over that interval rather than sent together.
-        Workload w = new Workload(10, 10, null, 1, 100, 16, 10, 1, 0, 1, 100, Duration.ZERO, false);
+        Workload w = new Workload(10, 10, null, 1, 100, "bench:", 16, 10, 1, 0, 1, 100, Duration.ZERO, false);
         LoadGenerator.Result r = new LoadGenerator(server.address(), w).run(() -> { });
         assertEquals(10, r.sets());
         List<Long> first = server.arrivals.subList(0, 10);
@@ -93,7 +93,7 @@ class LoadGeneratorTest {
     @Test
     void prefill_setsEveryKeyOnce_beforeTheMeasuredGets() throws Exception {
         server = new StubServer(0, 0);
-        Workload w = new Workload(3, 1000, null, 4, 500, 16, 10, 0, 1, 1, 0, Duration.ZERO, true);
+        Workload w = new Workload(3, 1000, null, 4, 500, "bench:", 16, 10, 0, 1, 1, 0, Duration.ZERO, true);
         LoadGenerator.Result r = new LoadGenerator(server.address(), w).run(() -> { });
         assertEquals(1000, r.gets());
         assertEquals(0, r.sets(), "the prefill is not counted");
@@ -107,7 +107,7 @@ class LoadGeneratorTest {
     @Test
     void warmup_isTimeOfItsOwn_requestsAreCountedAfterIt() throws Exception {
         server = new StubServer(0, 0);
-        Workload w = new Workload(2, 500, null, 1, 100, 16, 10, 1, 1, 1, 0, Duration.ofMillis(300), false);
+        Workload w = new Workload(2, 500, null, 1, 100, "bench:", 16, 10, 1, 1, 1, 0, Duration.ofMillis(300), false);
         LoadGenerator.Result r = new LoadGenerator(server.address(), w).run(() -> { });
         assertEquals(500, r.requests(), "every one of --requests measured after the warm-up");
         assertTrue(r.warmupRequests() > 0, "the warm-up sent requests of its own");
@@ -115,8 +115,41 @@ class LoadGeneratorTest {
         assertEquals(0, r.errors(), r.firstErrors().toString());
     }
 
+    /**
+     * An earlier run's values of another size are no error; once this run has set a key, they
+     * are: a server that acknowledges sets and keeps the old values is caught.
+     */
+    @Test
+    void get_anEarlierRunsValue_passesUntilThisRunHasSetTheKey() throws Exception {
+        server = new StubServer(0, 0);
+        Workload w = new Workload(1, 400, null, 1, 10, "bench:", 16, 10, 1, 1, 1, 0, Duration.ZERO, false);
+        for (int i = 0; i < 10; i++) {
+            server.values.put(ByteString.copyFrom(w.key(i)), ByteString.copyFrom(Values.of(w.key(i), 50)));
+        }
+        server.dropSets = true;
+        LoadGenerator.Result r = run(w, server);
+        assertTrue(r.errors() > 0, "stale values after this run's sets were not caught");
+        assertTrue(r.firstErrors().stream().allMatch(e -> e.matches("get of bench:00000000\\d\\d answered an"
+                + " earlier 50-byte value after this run had set it to 10 bytes")), r.firstErrors().toString());
+
+        server.dropSets = false;
+        r = run(w, server);
+        assertEquals(0, r.errors(), r.firstErrors().toString());
+    }
+
+    @Test
+    void get_notFoundAfterThisRunHasSetTheKey_onAnyConnection_isAnError() throws Exception {
+        server = new StubServer(0, 0);
+        server.dropSets = true;
+        Workload w = new Workload(4, 400, null, 1, 10, "bench:", 16, 10, 1, 1, 1, 0, Duration.ZERO, false);
+        LoadGenerator.Result r = run(w, server);
+        assertTrue(r.errors() > 0, "lost sets were not caught");
+        assertTrue(r.firstErrors().stream().allMatch(e -> e.matches("get of bench:00000000\\d\\d found nothing after"
+                + " this run had set it")), r.firstErrors().toString());
+    }
+
     private static Workload workload(int clients, double rate, long millis, boolean prefill) {
-        return new Workload(clients, 0, Duration.ofMillis(millis), 1, 1000, 16, 10, 1, 0, 1, rate,
+        return new Workload(clients, 0, Duration.ofMillis(millis), 1, 1000, "bench:", 16, 10, 1, 0, 1, rate,
                 Duration.ZERO, prefill);
     }
 
@@ -134,6 +167,8 @@ class LoadGeneratorTest {
         final Map<ByteString, ByteString> values = new ConcurrentHashMap<>();
         final AtomicInteger setsAnswered = new AtomicInteger();
         final AtomicInteger notFound = new AtomicInteger();
+        /** Acknowledge sets without applying them, as a server that loses writes would. */
+        volatile boolean dropSets;
         private final AtomicInteger requests = new AtomicInteger();
         private final int stallAt;
         private final long stallMillis;
@@ -181,7 +216,9 @@ class LoadGeneratorTest {
                     }
                     Response.Builder resp = Response.newBuilder().setId(req.getId());
                     if (req.hasSet()) {
-                        values.put(req.getSet().getKey(), req.getSet().getValue());
+                        if (!dropSets) {
+                            values.put(req.getSet().getKey(), req.getSet().getValue());
+                        }
                         setsAnswered.incrementAndGet();
                         resp.setDone(Done.getDefaultInstance());
                     } else {

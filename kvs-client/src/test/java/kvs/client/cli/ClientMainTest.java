@@ -3,6 +3,7 @@ package kvs.client.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import kvs.client.KvsClient;
+import kvs.client.bench.Values;
 import kvs.common.HostPort;
 import kvs.server.KvsServer;
 import kvs.server.ServerConfig;
@@ -165,7 +168,105 @@ class ClientMainTest {
         String json = out();
         assertTrue(json.contains("\"requests\":3000") && json.contains("\"errors\":0"), json);
         assertTrue(json.contains("\"p99\":"), json);
-        assertEquals("", err());
+        assertEquals("kvs-client bench: writes keys bench:0000000000 to bench:0000000099 on " + addr
+                + "; existing values there are overwritten\n", err(), "the notice, and nothing else");
+    }
+
+    @Test
+    void bench_anEarlierRunsValuesOfAnotherSize_areNoWrongValues() throws IOException {
+        assertEquals(0, client("bench", "--clients", "2", "--keys", "50", "--prefill", "--requests", "100",
+                "--value-size", "100", "--ratio", "1:0", "--json"));
+        // Reads only: every get finds the first run's 100-byte value.
+        assertEquals(0, client("bench", "--clients", "2", "--keys", "50", "--requests", "500",
+                "--value-size", "2KiB", "--ratio", "0:1", "--json"), err());
+        assertTrue(out().contains("\"errors\":0"), out());
+        // Sets and gets: a get finds the first run's value until this run has set the key.
+        assertEquals(0, client("bench", "--clients", "4", "--keys", "50", "--requests", "2000", "--pipeline", "4",
+                "--value-size", "2KiB", "--ratio", "1:1", "--json"), err());
+        assertTrue(out().contains("\"errors\":0"), out());
+        assertTrue(err().contains("8 of 8 keys probed there hold a value already (bench's own"), err());
+        int longer = 0;
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
+            for (int i = 0; i < 50; i++) {
+                byte[] key = String.format("bench:%010d", i).getBytes(UTF_8);
+                byte[] value = c.get(key);
+                assertTrue(Values.isBenchValue(key, value), "key " + i);
+                longer += value.length == 2048 ? 1 : 0;
+            }
+        }
+        assertTrue(longer > 0, "the second run's sets are there");
+    }
+
+    @Test
+    void bench_aWrongValueUnderThePrefix_isReported() throws IOException {
+        byte[] key = "bench:0000000003".getBytes(UTF_8);
+        String[] reads = {"bench", "--clients", "1", "--keys", "10", "--requests", "100", "--ratio", "0:1"};
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
+            c.set(key, "not bench's".getBytes(UTF_8));
+            assertEquals(1, client(reads));
+            assertTrue(err().contains("get of bench:0000000003 answered a wrong value: 11 bytes that bench does not"
+                    + " write under that key"), err());
+            assertFalse(err().contains("overwritten"), "a run that only reads says nothing of overwriting: " + err());
+            assertFalse(out().contains("errors: 0"), out());
+
+            c.set(key, Arrays.copyOf(Values.of(key, 100), 60)); // a bench value cut short
+            assertEquals(1, client(reads));
+            assertTrue(err().contains("get of bench:0000000003 answered a wrong value: 60 bytes"), err());
+        }
+    }
+
+    @Test
+    void bench_keysLiveUnderThePrefix_bench_orTheOneGiven() throws IOException {
+        assertEquals(0, client("bench", "--clients", "1", "--keys", "5", "--prefill", "--requests", "10",
+                "--key-prefix", "run/", "--quiet"));
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
+            byte[] key = "run/000000000004".getBytes(UTF_8);
+            assertArrayEquals(Values.of(key, 100), c.get(key));
+            assertEquals(null, c.get("bench:0000000004".getBytes(UTF_8)));
+            assertEquals(null, c.get("run/000000000005".getBytes(UTF_8)), "--keys 5: keys 0 to 4");
+        }
+        assertEquals(0, client("bench", "--clients", "1", "--keys", "5", "--prefill", "--requests", "10",
+                "--key-size", "8", "--quiet"));
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
+            byte[] key = "bench:04".getBytes(UTF_8);
+            assertArrayEquals(Values.of(key, 100), c.get(key));
+        }
+    }
+
+    @Test
+    void bench_saysWhatItOverwrites_andHowManyProbedKeysHoldAValue() throws IOException {
+        String notice = "kvs-client bench: writes keys bench:0000000000 to bench:0000000019 on " + addr
+                + "; existing values there are overwritten";
+        String[] args = {"bench", "--clients", "1", "--keys", "20", "--requests", "20", "--ratio", "1:0", "--quiet"};
+        assertEquals(0, client(args));
+        assertEquals(notice + "\n", err(), "nothing there yet");
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
+            c.set("bench:0000000000".getBytes(UTF_8), "mine".getBytes(UTF_8));
+            c.set("bench:0000000019".getBytes(UTF_8), "mine too".getBytes(UTF_8));
+            c.remove("bench:0000000008".getBytes(UTF_8)); // one of the keys probed (0, 2, 5, 8, 10, 13, 16, 19)
+        }
+        assertEquals(0, client(args));
+        List<String> lines = err().lines().toList();
+        assertEquals(notice, lines.get(0));
+        assertTrue(lines.get(1).matches("kvs-client bench: [2-7] of 8 keys probed there hold a value already"
+                + " \\(2 of them not bench's: .*"), lines.get(1));
+    }
+
+    @Test
+    void bench_aPrefixThatLeavesNoRoomForTheNumber_usageError() {
+        assertEquals(2, client("bench", "--key-prefix", "a-long-prefix:", "--key-size", "8"));
+        assertTrue(err().contains("--key-prefix 'a-long-prefix:' is 14 bytes, which leaves no room for the key's"
+                + " number in --key-size 8"), err());
+        assertEquals(2, client("bench", "--keys", "1000", "--key-size", "8"));
+        assertTrue(err().contains("--key-size 8 leaves 2 digits after 'bench:', too few to number 1000 keys"
+                + " (0 to 999): give --key-size 9 or more"), err());
+    }
+
+    @Test
+    void bench_noProgressLine_whenStderrIsNotTheTerminal() {
+        // Longer than the second between two progress lines.
+        assertEquals(0, client("bench", "--clients", "1", "--duration", "1200ms", "--rate", "200", "--keys", "10"));
+        assertFalse(err().contains("\r") || err().contains("/s, p99"), err());
     }
 
     @Test
@@ -231,7 +332,7 @@ class ClientMainTest {
         assertEquals(0, client("set", "clé", "välue ✓"));
         assertEquals(0, client("get", "clé"));
         assertArrayEquals("välue ✓\n".getBytes(UTF_8), out.toByteArray());
-        try (kvs.client.KvsClient c = kvs.client.KvsClient.connect(HostPort.parse(addr))) {
+        try (KvsClient c = KvsClient.connect(HostPort.parse(addr))) {
             assertArrayEquals("välue ✓".getBytes(UTF_8), c.get("clé".getBytes(UTF_8)));
         }
     }
