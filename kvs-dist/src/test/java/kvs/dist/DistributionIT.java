@@ -73,6 +73,12 @@ class DistributionIT {
             assertEquals(0, bench.code(), bench.toString());
             assertTrue(bench.out().contains("errors: 0"), bench.toString());
 
+            // The jar alone (no lib/bench on its class path) says what bench needs.
+            Result bare = shell.run(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    home.resolve("lib/kvs-client.jar").toString(), "bench", "--requests", "10", "--addr", addr);
+            assertEquals(1, bare.code(), bare.toString());
+            assertTrue(bare.err().contains("run it as 'bin/kvs-client bench'"), bare.toString());
+
             assertEquals(0, server.stop());
         }
         Result version = shell.run(client, "--version");
