@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
                 + " answers the requests already received, closes the store and exits 0."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly by SIGTERM or SIGINT",
-            "1:could not start (address in use, data directory in use or damaged, ...) or failed;"
+            "1:could not start (address in use, data directory in use or damaged, --pid-file naming a"
+                + " running kvs-server, ...) or failed;"
                 + " with --check: damage found",
             "2:usage error (bad flag or value)"})
 public final class ServerMain implements Callable<Integer> {
@@ -160,6 +161,13 @@ public final class ServerMain implements Callable<Integer> {
             description = "Append the log to this file (created if missing) instead of writing it"
                     + " to stderr.")
     Path logFile;
+
+    @Option(names = "--pid-file", paramLabel = "PATH",
+            description = "Write the server's process id to this file once it listens, and remove the"
+                    + " file when it stops. A file that names a running kvs-server refuses the start"
+                    + " (exit 1), as does one that holds anything but a PID; one whose process is gone"
+                    + " is replaced.")
+    Path pidFile;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -305,7 +313,7 @@ public final class ServerMain implements Callable<Integer> {
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
                         syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
-                maxConnections, maxPendingBytes, respAddress);
+                maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */
