@@ -205,6 +205,31 @@ class ServerProcessTest {
         }
     }
 
+    /**
+     * {@code --config} in a real process: the file's settings apply (its pid-file is written),
+     * and the command line's flags win over the file's (the address and the data directory).
+     */
+    @Test
+    @Timeout(120)
+    void configFile_itsSettingsApply_andFlagsWinOverIt() throws Exception {
+        Path pid = dir.resolve("kvs.pid");
+        Path fileDir = dir.resolve("data-from-file");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = java.nio.file.Files.writeString(dir.resolve("kvs.conf"), "# from the file\n"
+                    + "addr = 127.0.0.1:" + taken.getLocalPort() + "\ndir = " + fileDir + "\npid-file = " + pid + "\n");
+            Path data = dir.resolve("data");
+            // ServerProcess gives --addr 127.0.0.1:0 and --dir: were the file's address taken, the
+            // start would fail (in use).
+            try (ServerProcess server = ServerProcess.start(data, "--config", conf.toString())) {
+                assertTrue(server.log().contains("data in " + data), server.log());
+                assertFalse(java.nio.file.Files.exists(fileDir), "--dir wins over the file's dir");
+                assertEquals(server.process.pid() + "\n", java.nio.file.Files.readString(pid));
+                server.process.toHandle().destroy(); // SIGTERM
+                assertEquals(0, server.waitFor(30), server.log());
+            }
+        }
+    }
+
     private static long count(Path file, String s) throws IOException {
         return read(file).lines().filter(l -> l.contains(s)).count();
     }
