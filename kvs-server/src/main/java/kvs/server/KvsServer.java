@@ -50,6 +50,7 @@ import kvs.store.Store;
  *     {@code UNAVAILABLE}.
  * <li>Close every connection, stop the threads.
  * <li>Close the store: fsync, close files, release the directory lock.
+ * <li>Remove the PID file, if there is one and it still names this process.
  * </ol>
  */
 public final class KvsServer implements AutoCloseable {
@@ -68,6 +69,8 @@ public final class KvsServer implements AutoCloseable {
     private final Channel serverChannel;
     /** The RESP listener's channel, or null if there is none. */
     private final Channel respChannel;
+    /** {@link ServerConfig#pidFile}'s, or null if there is none. */
+    private final PidFile pidFile;
     /** Set when shutdown begins: connections are read no more. */
     private volatile boolean draining;
     /** Set once the requests already read are answered: any later one is refused. */
@@ -75,9 +78,10 @@ public final class KvsServer implements AutoCloseable {
     private volatile IOException closeFailure;
     private boolean closeStarted;
 
-    private KvsServer(ServerConfig config, Store store) throws IOException {
+    private KvsServer(ServerConfig config, Store store, PidFile pidFile) throws IOException {
         this.config = config;
         this.store = store;
+        this.pidFile = pidFile;
         int cores = Runtime.getRuntime().availableProcessors();
         // The native epoll transport where the platform has it (Linux): fewer copies and system
         // calls per request than NIO; NIO elsewhere.
@@ -137,29 +141,48 @@ public final class KvsServer implements AutoCloseable {
     }
 
     /**
-     * Opens the store in the configured directory and starts listening.
+     * Opens the store in the configured directory, starts listening, then writes the PID file
+     * if one is configured.
      *
-     * @throws IOException if the store cannot be opened or the address cannot be bound; nothing
-     *     is left running then, and a data directory this start created is removed again
+     * @throws IOException if the PID file names a running kvs-server (checked first), the store
+     *     cannot be opened, the address cannot be bound or the PID file cannot be written;
+     *     nothing is left running then, and a data directory this start created is removed again
      */
     public static KvsServer start(ServerConfig config) throws IOException {
+        PidFile pidFile = config.pidFile() == null ? null : PidFile.claim(config.pidFile());
         CreatedDirectory created = CreatedDirectory.before(config.dir());
+        KvsServer server;
         try {
             Store store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
                     : Store.open(config.dir(), config.store());
             try {
-                return new KvsServer(config, store);
+                server = new KvsServer(config, store, pidFile);
             } catch (IOException | RuntimeException e) {
-                try {
-                    store.close();
-                } catch (IOException c) {
-                    e.addSuppressed(c);
-                }
+                closeAfter(e, store);
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
             created.remove(e);
             throw e;
+        }
+        if (pidFile != null) {
+            try {
+                pidFile.write();
+            } catch (IOException e) {
+                closeAfter(e, server);
+                created.remove(e);
+                throw e;
+            }
+        }
+        return server;
+    }
+
+    /** Closes {@code c} after {@code e} failed a start; a failure to is added to {@code e}. */
+    private static void closeAfter(Exception e, AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception again) {
+            e.addSuppressed(again);
         }
     }
 
@@ -247,6 +270,9 @@ public final class KvsServer implements AutoCloseable {
                 closeFailure = e instanceof IOException io ? io : new IOException(e);
                 throw e;
             } finally {
+                if (pidFile != null) {
+                    pidFile.close();
+                }
                 closed.countDown();
             }
         }

@@ -23,10 +23,12 @@ import kvs.store.StoreOptions;
  * @param maxPendingBytes server-wide, the most bytes held in requests still being received, and
  *     (apart) in responses not yet sent
  * @param respAddress where to listen for RESP (Redis protocol) clients too, or null for nowhere
+ * @param pidFile where to write this process's PID once listening (removed on close), or null
+ *     for nowhere; see {@link PidFile}
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
         Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
-        int maxConnections, long maxPendingBytes, HostPort respAddress) {
+        int maxConnections, long maxPendingBytes, HostPort respAddress, Path pidFile) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -57,7 +59,7 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
                 DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null);
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null, null);
     }
 
     public int maxFrameBytes() {
@@ -66,36 +68,41 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
 
     public ServerConfig withMaxValueBytes(int bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     public ServerConfig withStore(StoreOptions options) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     public ServerConfig withMaxKeyBytes(int bytes) {
         return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                timeout, maxConnections, maxPendingBytes, respAddress);
+                timeout, maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     public ServerConfig withMaxConnections(int n) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, n, maxPendingBytes, respAddress);
+                idleTimeout, n, maxPendingBytes, respAddress, pidFile);
     }
 
     public ServerConfig withMaxPendingBytes(long bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, bytes, respAddress);
+                idleTimeout, maxConnections, bytes, respAddress, pidFile);
     }
 
     public ServerConfig withRespAddress(HostPort resp) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, resp);
+                idleTimeout, maxConnections, maxPendingBytes, resp, pidFile);
+    }
+
+    public ServerConfig withPidFile(Path file) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, file);
     }
 }

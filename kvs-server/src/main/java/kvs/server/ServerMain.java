@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import kvs.common.HostPort;
 import kvs.common.Limits;
@@ -21,6 +22,7 @@ import kvs.store.StoreOptions;
 import kvs.store.SyncPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,15 +35,31 @@ import picocli.CommandLine.Spec;
                 + " answers the requests already received, closes the store and exits 0."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly by SIGTERM or SIGINT",
-            "1:could not start (address in use, data directory in use or damaged, ...) or failed;"
+            "1:could not start (address in use, data directory in use or damaged, --pid-file naming a"
+                + " running kvs-server, ...) or failed;"
                 + " with --check: damage found",
-            "2:usage error (bad flag or value)"})
+            "2:usage error (bad flag or value, in the command line or the --config file)"})
 public final class ServerMain implements Callable<Integer> {
 
     private static final System.Logger LOG = System.getLogger(ServerMain.class.getName());
 
+    /** Flags that act rather than set, beyond those that take no value: not for a config file. */
+    private static final Set<String> ACTIONS = Set.of("--dump");
+
     @Spec
     CommandSpec spec;
+
+    @Option(names = ConfigFile.FLAG, paramLabel = "FILE",
+            description = "Read settings from this file: a line a setting, key = value, the keys being"
+                    + " the long flags below without their dashes (addr = 127.0.0.1:4000, sync = always);"
+                    + " lines that begin with # are comments. A flag on the command line wins over the"
+                    + " file. Not in the file: --check, --salvage, --dump. Relative paths in it are"
+                    + " relative to the working directory, as on the command line. A sample:"
+                    + " docs/OPERATIONS.md.")
+    Path configPath;
+
+    /** The file {@code --config} names, read while the command line is parsed; null if none. */
+    private ConfigFile configFile;
 
     @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
             defaultValue = "127.0.0.1:4000",
@@ -162,13 +180,22 @@ public final class ServerMain implements Callable<Integer> {
                     + " to stderr.")
     Path logFile;
 
+    @Option(names = "--pid-file", paramLabel = "PATH",
+            description = "Write the server's process id to this file once it listens, and remove the"
+                    + " file when it stops. A file that names a running kvs-server refuses the start"
+                    + " (exit 1), as does one that holds anything but a PID; one whose process is gone"
+                    + " is replaced.")
+    Path pidFile;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The configured command line, for {@code main} and for tests. */
     static CommandLine commandLine() {
-        CommandLine cmd = HelpFormat.apply(new CommandLine(new ServerMain()), true);
+        ServerMain main = new ServerMain();
+        CommandLine cmd = HelpFormat.apply(new CommandLine(main), true);
+        cmd.setDefaultValueProvider(main::fromConfigFile);
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
             PrintWriter err = c.getErr();
@@ -188,6 +215,27 @@ public final class ServerMain implements Callable<Integer> {
             return 1;
         });
         return cmd;
+    }
+
+    /**
+     * picocli's default for {@code arg}: the config file's value, if there is a file and it sets
+     * {@code arg}. Called while parsing, once the command line's own flags are in (so
+     * {@link #configPath} is set), for every option the command line did not give.
+     */
+    private String fromConfigFile(ArgSpec arg) {
+        if (configPath == null) {
+            return null;
+        }
+        if (configFile == null || !configFile.path().equals(configPath)) {
+            // Each value is tried as its flag alone, on a command line of its own, so that a bad
+            // one gets the flag's own message, with the file and line in front.
+            CommandLine alone = new CommandLine(new ServerMain());
+            configFile = ConfigFile.read(configPath, spec, ACTIONS, (flag, value) -> {
+                alone.parseArgs(flag + "=" + value);
+                ((ServerMain) alone.getCommand()).toConfig();
+            });
+        }
+        return configFile.defaultValue(arg);
     }
 
     @Override
@@ -306,7 +354,7 @@ public final class ServerMain implements Callable<Integer> {
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
                         syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
-                maxConnections, maxPendingBytes, respAddress);
+                maxConnections, maxPendingBytes, respAddress, pidFile);
     }
 
     /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */

@@ -285,7 +285,8 @@ class ServerMainTest {
     void help_listsFlagsAndExitCodes() {
         assertEquals(0, run("--help"));
         for (String s : new String[] {"--addr", "--dir", "--max-value-bytes", "--sync", "--salvage",
-            "--check", "--compact-ratio", "--log-level", "--log-file", "--max-keydir-bytes", "Exit codes",
+            "--check", "--compact-ratio", "--log-level", "--log-file", "--max-keydir-bytes", "--config",
+            "--pid-file", "Exit codes",
             "SIGTERM"}) {
             assertTrue(out.toString().contains(s), s);
         }

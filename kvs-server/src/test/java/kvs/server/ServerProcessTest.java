@@ -8,13 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import kvs.proto.Response;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The server as a real process: signals, exit codes, data across restarts. */
 class ServerProcessTest {
@@ -165,6 +171,62 @@ class ServerProcessTest {
             }
             assertEquals(run, count(log, "INFO  kvs-server stopped"), read(log));
             assertEquals("", read(stderr));
+        }
+    }
+
+    /**
+     * {@code --pid-file} in a real process: the file holds the process's PID while it runs, a
+     * second server naming the same file is refused, and SIGTERM removes the file.
+     */
+    @Test
+    @Timeout(120)
+    void pidFile_heldWhileRunning_secondServerRefused_removedOnSigterm() throws Exception {
+        Path pid = dir.resolve("kvs.pid");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ServerProcess server = ServerProcess.start(dir.resolve("data"), "--pid-file", pid.toString())) {
+            assertEquals(server.process.pid() + "\n", java.nio.file.Files.readString(pid));
+
+            CommandLine second = ServerMain.commandLine();
+            StringWriter err = new StringWriter();
+            second.setErr(new PrintWriter(err, true));
+            Path otherData = dir.resolve("other");
+            // On a port taken: were the PID file not checked first, this would fail too (in use),
+            // with another message, rather than start a server no one stops.
+            assertEquals(1, second.execute("--pid-file", pid.toString(), "--addr", "127.0.0.1:"
+                    + taken.getLocalPort(), "--dir", otherData.toString()));
+            assertEquals("kvs-server: PID file " + pid + " names PID " + server.process.pid() + ", a"
+                    + " kvs-server that is running: stop it first (kill -TERM " + server.process.pid()
+                    + "), or choose another --pid-file", err.toString().strip());
+            assertFalse(java.nio.file.Files.exists(otherData), "refused before it created anything");
+
+            server.process.toHandle().destroy(); // SIGTERM
+            assertEquals(0, server.waitFor(30), server.log());
+            assertFalse(java.nio.file.Files.exists(pid), server.log());
+        }
+    }
+
+    /**
+     * {@code --config} in a real process: the file's settings apply (its pid-file is written),
+     * and the command line's flags win over the file's (the address and the data directory).
+     */
+    @Test
+    @Timeout(120)
+    void configFile_itsSettingsApply_andFlagsWinOverIt() throws Exception {
+        Path pid = dir.resolve("kvs.pid");
+        Path fileDir = dir.resolve("data-from-file");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = java.nio.file.Files.writeString(dir.resolve("kvs.conf"), "# from the file\n"
+                    + "addr = 127.0.0.1:" + taken.getLocalPort() + "\ndir = " + fileDir + "\npid-file = " + pid + "\n");
+            Path data = dir.resolve("data");
+            // ServerProcess gives --addr 127.0.0.1:0 and --dir: were the file's address taken, the
+            // start would fail (in use).
+            try (ServerProcess server = ServerProcess.start(data, "--config", conf.toString())) {
+                assertTrue(server.log().contains("data in " + data), server.log());
+                assertFalse(java.nio.file.Files.exists(fileDir), "--dir wins over the file's dir");
+                assertEquals(server.process.pid() + "\n", java.nio.file.Files.readString(pid));
+                server.process.toHandle().destroy(); // SIGTERM
+                assertEquals(0, server.waitFor(30), server.log());
+            }
         }
     }
 
