@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -34,18 +35,20 @@ public final class ArchiveTraining {
             server.start();
             String addr = "127.0.0.1:" + listener.getLocalPort();
             int failures = 0;
+            // The plain commands, which run without picocli (OneShot)...
             failures += run(0, "set", "key", "value", "--addr", addr);
             failures += run(0, "get", "key", "--addr", addr);
             failures += run(1, "rm", "key", "--addr", addr);
+            // ...and through picocli: any other option, and a usage error.
+            failures += run(0, "get", "--key-hex", "6b6579", "--addr", addr);
             failures += run(2, "get", "--addr", addr);
             System.exit(failures == 0 ? 0 : 1);
         }
     }
 
     private static int run(int expected, String... args) {
-        OutputStream discard = OutputStream.nullOutputStream();
-        int code = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), discard, discard)
-                .execute(args);
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream());
+        int code = ClientMain.run(args, new ByteArrayInputStream(new byte[0]), discard, discard);
         return code == expected ? 0 : 1;
     }
 

@@ -51,6 +51,9 @@ import picocli.CommandLine.Spec;
             "3:get --raw of a missing key"})
 public final class ClientMain implements Callable<Integer> {
 
+    /** Where the server is unless --addr says. */
+    static final String DEFAULT_ADDRESS = "127.0.0.1:4000";
+
     /** Exit code of a command that ran and failed. */
     static final int EXIT_FAILED = 1;
 
@@ -58,7 +61,7 @@ public final class ClientMain implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
-            defaultValue = "127.0.0.1:4000", scope = ScopeType.INHERIT,
+            defaultValue = DEFAULT_ADDRESS, scope = ScopeType.INHERIT,
             description = "Server address: HOST:PORT, IPv6 in brackets ([::1]:4000)."
                     + " Default: ${DEFAULT-VALUE}.")
     HostPort address;
@@ -84,10 +87,41 @@ public final class ClientMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        CommandLine cmd = commandLine(System.in, System.out, System.err, args);
-        int code = cmd.execute(args);
-        cmd.getOut().flush();
-        System.exit(outputChecked(code, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err));
+    }
+
+    /**
+     * Runs {@code kvs-client args}; returns the exit code. A plain set, get or rm that
+     * {@link OneShot} reads whole runs without picocli; everything else, picocli runs.
+     */
+    static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        OneShot oneShot = OneShot.parse(args);
+        int code;
+        if (oneShot != null) {
+            code = oneShot.run(stdout, stderr);
+        } else {
+            CommandLine cmd = commandLine(stdin, stdout, stderr, args);
+            code = cmd.execute(args);
+            cmd.getOut().flush();
+        }
+        return outputChecked(code, stdout, stderr);
+    }
+
+    /** A command's failure, said on {@code err} as every command says it; returns the exit code. */
+    static int failed(Exception e, PrintWriter err) {
+        if (e instanceof IOException) {
+            err.println("kvs-client: " + e.getMessage());
+        } else {
+            err.println("kvs-client: internal error: " + e);
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_FAILED;
+    }
+
+    /** The writer text goes through to {@code stream}: UTF-8, flushed at each line. */
+    static PrintWriter writer(OutputStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
     }
 
     /**
@@ -133,25 +167,15 @@ public final class ClientMain implements Callable<Integer> {
             }
             cmd.addSubcommand(HelpCommand.class);
         }
-        cmd.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
-        cmd.setErr(new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true));
+        cmd.setOut(writer(stdout));
+        cmd.setErr(writer(stderr));
         // -V on every subcommand too ("kvs-client get -V"), not only on kvs-client itself.
         for (CommandLine sub : cmd.getSubcommands().values()) {
             sub.getCommandSpec().versionProvider(new VersionProvider());
         }
         HelpFormat.apply(cmd, stdout == System.out);
         cmd.setParameterExceptionHandler(new UsageErrors());
-        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
-            PrintWriter err = c.getErr();
-            if (e instanceof IOException) {
-                err.println("kvs-client: " + e.getMessage());
-            } else {
-                err.println("kvs-client: internal error: " + e);
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return EXIT_FAILED;
-        });
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> failed(e, c.getErr()));
         return cmd;
     }
 

@@ -1,6 +1,8 @@
 package kvs.client.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
@@ -45,18 +47,23 @@ final class GetCommand implements Callable<Integer> {
         try (KvsClient kvs = main.connect()) {
             value = kvs.get(Keys.of(spec, key, keyHex));
         }
+        return print(value, raw, main.stdout, main.out());
+    }
+
+    /** Prints what a get found ({@code null}: nothing), as {@code get} does; returns the exit code. */
+    static int print(byte[] value, boolean raw, OutputStream stdout, PrintWriter out) throws IOException {
         if (value == null && raw) {
             return EXIT_MISSING;
         }
         if (value == null) {
-            main.out().println(NOT_FOUND);
-            main.out().flush();
+            out.println(NOT_FOUND);
+            out.flush();
         } else {
-            main.stdout.write(value);
+            stdout.write(value);
             if (!raw) {
-                main.stdout.write('\n');
+                stdout.write('\n');
             }
-            main.stdout.flush();
+            stdout.flush();
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package kvs.client.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
@@ -35,9 +36,14 @@ final class RmCommand implements Callable<Integer> {
         try (KvsClient kvs = main.connect()) {
             removed = kvs.remove(Keys.of(spec, key, keyHex));
         }
+        return report(removed, main.err());
+    }
+
+    /** Says, as {@code rm} does, that the key was missing, if it was; returns the exit code. */
+    static int report(boolean removed, PrintWriter err) {
         if (!removed) {
-            main.err().println(GetCommand.NOT_FOUND);
-            main.err().flush();
+            err.println(GetCommand.NOT_FOUND);
+            err.flush();
             return ClientMain.EXIT_FAILED;
         }
         return 0;
