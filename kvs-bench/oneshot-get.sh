@@ -52,6 +52,23 @@ hyperfine -N --warmup 5 --runs "$runs" --export-markdown "$work/result.md" \
     -n "redis-cli GET key" "redis-cli -p $redis_port GET key" \
     -n "java (launcher's flags) Hello" "java $fast -cp $work Hello"
 cat "$work/result.md"
+# hyperfine runs one command's runs, then the next's: a machine that gets busier in between moves
+# the ratio. So also pair by pair: each installed get timed right after a hello-world JVM.
+python3 - "$runs" "$installed" "127.0.0.1:$kvs_port" "$fast" "$work" <<'PY'
+import shlex, statistics, subprocess, sys, time
+runs, installed, addr, fast, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+hello = ["java"] + shlex.split(fast) + ["-cp", work, "Hello"]
+get = [installed, "get", "key", "--addr", addr]
+def timed(cmd):
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+pairs = [(timed(hello), timed(get)) for _ in range(runs)]
+print("pair by pair, %d pairs: hello median %.1f ms, installed get median %.1f ms, median of the"
+      " ratios %.2fx" % (runs, statistics.median(h for h, _ in pairs) * 1000,
+                          statistics.median(g for _, g in pairs) * 1000,
+                          statistics.median(g / h for h, g in pairs)))
+PY
 # The target is stated as a median; hyperfine's table shows means.
 python3 -c 'import json, sys
 rs = json.load(open(sys.argv[1]))["results"]
