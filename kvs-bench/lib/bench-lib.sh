@@ -40,10 +40,8 @@ bench_init() {
         done
     fi
     [ -n "${KVSLOAD:-}" ] && [ -x "$KVSLOAD" ] || die "kvsload not found: build it (sh ../shared/tools/kvsload/build.sh) and set KVSLOAD"
-    # A launcher that finds its jar stale rebuilds it: never in the middle of a measurement.
-    for jar in "$root/kvs-server/target/kvs-server.jar" "$root/kvs-client/target/kvs-client.jar"; do
-        kvs_is_fresh "$jar" || die "$jar is missing or older than the sources: build first (mvn -B -q package -DskipTests)"
-    done
+    # A launcher that finds the jars stale rebuilds them: never in the middle of a measurement.
+    kvs_is_built || die "the jars are missing or older than the sources: build first (mvn -B -q package -DskipTests)"
     {
         echo "date: $(date -Iseconds)"
         echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with local changes)')"
@@ -124,13 +122,15 @@ kvsload_run() {
 }
 
 # bench_run NAME ARGS...: one kvs-client bench run (JSON to NAME.json), bounded in time. Run on
-# the shaded jar with the JVM's defaults, as bin/kvs-client runs bench: the optimising compiler.
+# the client jar and the load tool's libraries with the JVM's defaults, as bin/kvs-client runs
+# bench: the optimising compiler.
 bench_run() {
     local name=$1; shift
     echo "  $name" >&2
     # shellcheck disable=SC2086 # KVS_BENCH_JAVA_OPTS is a list of flags
-    timeout -k 5 300 java ${KVS_BENCH_JAVA_OPTS:-} -jar "$root/kvs-client/target/kvs-client.jar" \
-        bench --json "$@" >"$results_dir/$name.json" \
+    timeout -k 5 300 java ${KVS_BENCH_JAVA_OPTS:-} \
+        -cp "$root/kvs-client/target/kvs-client.jar:$root/kvs-client/target/bench-lib/*" \
+        kvs.client.cli.ClientMain bench --json "$@" >"$results_dir/$name.json" \
         || die "kvs-client bench failed in $name (exit $?): $(cat "$results_dir/$name.json")"
 }
 
