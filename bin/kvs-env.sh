@@ -13,9 +13,13 @@
 #   directory's .in-use file (an open descriptor it inherits); a directory no JVM holds and
 #   current does not name is removed at the next build.
 
-# Same output whatever the caller's locale.
-LC_ALL=C.UTF-8
-export LC_ALL
+# The JVM takes its encoding of arguments and file names from the locale: under C or POSIX (a
+# service's or a container's usual locale) a key like "ключ" would reach it as "????". A UTF-8
+# locale the caller has is kept (C.UTF-8 is missing from some systems); any other is replaced.
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+    *[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) ;;
+    *) LC_ALL=C.UTF-8; export LC_ALL ;;
+esac
 
 kvs_setup() {
     kvs_find_java "$1"
@@ -51,14 +55,19 @@ kvs_find_java() {
         exit 1
     fi
     real=$(readlink -f -- "$java" 2>/dev/null) || real=$java
+    # A JDK's release file is beside its bin/; a Java 8 JRE's java is in jre/bin/.
     release=${real%/bin/java}/release
+    [ -f "$release" ] || release=${real%/jre/bin/java}/release
+    java_version=
     if [ -f "$release" ]; then
         # JAVA_VERSION="17.0.15", or "1.8.0_402" for Java 8.
         while IFS= read -r line; do
             case $line in
                 JAVA_VERSION=*)
-                    version=${line#JAVA_VERSION=\"}
-                    major=${version%%[!0-9]*}
+                    java_version=${line#JAVA_VERSION=\"}
+                    java_version=${java_version%\"}
+                    major=${java_version#1.}
+                    major=${major%%[!0-9]*}
                     if [ -n "$major" ] && [ "$major" -lt 17 ]; then
                         echo "$1: $java is Java $major; kvs needs Java 17 or newer (set JAVA_HOME to one)" >&2
                         exit 1
@@ -67,6 +76,17 @@ kvs_find_java() {
             esac
         done <"$release"
     fi
+}
+
+# kvs_names_collector: whether KVS_JAVA_OPTS picks a garbage collector (-XX:+UseParallelGC, ...),
+# which then replaces the launcher's own choice (two collectors would stop the JVM starting).
+kvs_names_collector() {
+    for opt in ${KVS_JAVA_OPTS:-}; do
+        case $opt in
+            -XX:+Use*GC) return 0 ;;
+        esac
+    done
+    return 1
 }
 
 kvs_sources_older_than() {
@@ -95,12 +115,19 @@ kvs_is_built() {
 # that they wait, then find the jars fresh. The lock stays held (descriptor 9) until the build's
 # jars are copied to their run directory.
 kvs_lock_builds() {
+    [ -z "${kvs_locked:-}" ] || return 0
     mkdir -p "$root/target/run"
     exec 9>"$root/target/.kvs-build.lock"
     if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
         echo "kvs: waiting for another launcher's build to finish ..." >&2
         flock 9
     fi
+    kvs_locked=1
+}
+
+kvs_unlock_builds() {
+    exec 9>&-
+    kvs_locked=
 }
 
 kvs_build_if_stale() {
@@ -136,7 +163,7 @@ kvs_use_current_build() {
                 [ "$root/$kvs_built_client" -nt "$run/current/kvs-client.jar" ]; then
             kvs_copy_build
         fi
-        exec 9>&-
+        kvs_unlock_builds
         lib=$(readlink -f -- "$run/current")
         if { command exec 8<"$lib/.in-use"; } 2>/dev/null; then
             command -v flock >/dev/null 2>&1 && flock -s 8
@@ -162,14 +189,20 @@ kvs_copy_build() {
     cp -pR "$root/$kvs_built_bench" "$dir/bench"
     : >"$dir/.in-use"
     chmod 755 "$dir"
+    # A link left by a launcher killed here would be followed by ln, not replaced: remove it.
+    rm -f -- "$run"/current.*
     ln -s "$(basename -- "$dir")" "$run/current.$$"
     mv -T -f "$run/current.$$" "$run/current"
     current=$(readlink -f -- "$run/current")
+    if ! command -v flock >/dev/null 2>&1; then
+        echo "kvs: flock (util-linux) not found: old builds in $run are kept; remove them by hand" >&2
+        return 0
+    fi
     for old in "$run"/build-*; do
         [ -d "$old" ] && [ "$old" != "$current" ] || continue
-        # No JVM holds it (flock -n -x would fail if one did): remove. Without flock, keep it.
-        if command -v flock >/dev/null 2>&1 && flock -n -x "$old/.in-use" true 2>/dev/null; then
-            rm -rf -- "$old"
-        fi
+        # Removed while holding its lock exclusively: a launcher about to run it waits in its
+        # shared flock until the removal is done, then finds it gone and looks again. The lock
+        # cannot be had while a JVM runs from it (each holds it shared): such a build stays.
+        flock -n -x "$old/.in-use" rm -rf -- "$old" 2>/dev/null || true
     done
 }

@@ -67,6 +67,11 @@ class DistributionIT {
             assertEquals(new Result(0, "", ""), shell.run(client, "rm", "greeting", "--addr", addr));
             assertEquals(new Result(0, "Key not found\n", ""), shell.run(client, "get", "greeting", "--addr", addr));
             assertEquals(3, shell.run(client, "get", "greeting", "--raw", "--addr", addr).code());
+            // A collector chosen for the JVMs replaces the launcher's, not added to it.
+            Shell parallel = new Shell(tmp.resolve("cwd"), Map.of("PATH", tmp.resolve("fakes") + ":" + System.getenv("PATH"),
+                    "JAVA_HOME", System.getProperty("java.home"), "HOME", tmp.toString(),
+                    "KVS_JAVA_OPTS", "-XX:+UseParallelGC"));
+            assertEquals(new Result(0, "Key not found\n", ""), parallel.run(client, "get", "greeting", "--addr", addr));
 
             // bench runs on its own class path (lib/bench): proof that it is wired.
             Result bench = shell.run(client, "bench", "--requests", "300", "--quiet", "--addr", addr);
@@ -102,5 +107,14 @@ class DistributionIT {
         Result onPath = new Shell(tmp, Map.of("JAVA_HOME", "", "PATH", old.resolve("bin") + ":" + System.getenv("PATH")))
                 .run(server.toString(), "--version");
         assertEquals(new Result(1, "", refused), onPath);
+
+        // Java 8 says 1.8.0 and keeps its java in jre/bin/.
+        Path jre8 = tmp.resolve("jdk-8");
+        Shell.script(jre8.resolve("jre/bin/java"), "echo 'this old java must not run' >&2; exit 99");
+        Files.writeString(jre8.resolve("release"), "JAVA_VERSION=\"1.8.0_402\"\n");
+        Result java8 = new Shell(tmp, Map.of("JAVA_HOME", "", "PATH", jre8.resolve("jre/bin") + ":" + System.getenv("PATH")))
+                .run(server.toString(), "--version");
+        assertEquals(new Result(1, "", "kvs-server: " + jre8.resolve("jre/bin/java") + " is Java 8; kvs needs Java 17"
+                + " or newer (set JAVA_HOME to one)\n"), java8);
     }
 }

@@ -117,7 +117,9 @@ final class ConfigFile implements CommandLine.IDefaultValueProvider {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             if (bytes.length <= MAX_BYTES) {
-                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+                String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+                // A byte-order mark (editors on Windows write one) is not part of the first key.
+                return text.startsWith("\uFEFF") ? text.substring(1) : text;
             }
             why = "it is larger than 1MiB, too large for a config file";
         } catch (CharacterCodingException e) {

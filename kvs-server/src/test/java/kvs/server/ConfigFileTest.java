@@ -78,6 +78,12 @@ class ConfigFileTest {
     }
 
     @Test
+    void aByteOrderMark_isNotPartOfTheFirstKey() throws IOException {
+        Path conf = Files.writeString(dir.resolve("bom.conf"), "\uFEFFaddr = 127.0.0.1:4112\n");
+        assertEquals(new HostPort("127.0.0.1", 4112), configOf("--config", conf.toString()).address());
+    }
+
+    @Test
     void withoutAFile_theBuiltInDefaults() {
         ServerConfig config = configOf();
         assertEquals(ServerConfig.DEFAULT_ADDRESS, config.address());
