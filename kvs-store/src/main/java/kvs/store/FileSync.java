@@ -16,7 +16,12 @@ final class FileSync {
     }
 
     static void directory(StorageIo io, Path dir) throws IOException {
-        try (FileChannel ch = io.open(dir, StandardOpenOption.READ)) {
+        fsync(io, dir);
+    }
+
+    /** fsync of a file or directory, opened for reading (Linux syncs through any descriptor). */
+    static void fsync(StorageIo io, Path path) throws IOException {
+        try (FileChannel ch = io.open(path, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }

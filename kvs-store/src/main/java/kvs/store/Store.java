@@ -756,6 +756,103 @@ public final class Store implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Copies the store into {@code target}, a directory that must not exist yet (its parent must),
+     * while reads and writes go on: the copy opens as a store holding every write acknowledged
+     * before the backup began, and possibly some after (those until the seal below, all whole).
+     * Completes when the copy is written and fsynced.
+     *
+     * <p>How: the active file is sealed (a file with records is never written again once
+     * sealed), then on the maintenance thread, where no compaction can delete a file meanwhile,
+     * every sealed data file and its hint is hard-linked into the target (copied where a link
+     * cannot be made: another file system), and the target is fsynced. Hints still pending are
+     * written first, so that the copy opens from hints. The target gets no LOCK, and nothing of a
+     * failed backup is left: the target is removed again.
+     */
+    public CompletableFuture<Void> backupAsync(Path target) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            ensureOpen();
+            maintenance.execute(() -> {
+                try {
+                    writeLock.lock();
+                    try {
+                        ensureOpen();
+                        if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+                            sealLocked();
+                        }
+                    } finally {
+                        writeLock.unlock();
+                    }
+                    for (Segment s : List.copyOf(hintsPending)) {
+                        writeHint(s);
+                    }
+                    copyInto(target);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+        } catch (StoreClosedException | java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new StoreClosedException());
+        }
+        return done;
+    }
+
+    /** {@link #backupAsync}, waiting for it. */
+    public void backup(Path target) throws IOException {
+        await(backupAsync(target));
+    }
+
+    /** The backup's copying, on the maintenance thread. */
+    private void copyInto(Path target) throws IOException {
+        Files.createDirectory(target); // fails if it exists: a backup never mixes with other files
+        try {
+            Segment a = active;
+            for (Segment s : List.copyOf(segments.values())) {
+                if (s == a && s.size() <= RecordFormat.FILE_HEADER_BYTES) {
+                    continue; // the empty file the seal began (or nothing was ever written)
+                }
+                if (s == a) {
+                    // Only in a read-only store (no seal): a file a reopened store would append
+                    // to, so copied, never linked.
+                    Files.copy(s.path(), target.resolve(s.path().getFileName()));
+                } else {
+                    linkOrCopy(s.path(), target.resolve(s.path().getFileName()));
+                }
+                Path hint = SegmentNames.hintFile(dir, s.id);
+                if (Files.exists(hint)) {
+                    linkOrCopy(hint, target.resolve(hint.getFileName()));
+                }
+            }
+            try (var files = Files.list(target)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    FileSync.fsync(options.io(), f); // the copies; links share fsynced inodes
+                }
+            }
+            FileSync.directory(options.io(), target);
+            FileSync.directory(options.io(), target.toAbsolutePath().getParent());
+        } catch (IOException | RuntimeException e) {
+            try (var files = Files.list(target)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(target);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static void linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+    }
+
     /** How many keys the store holds. */
     public int size() {
         return keydir.size();
