@@ -728,32 +728,12 @@ public final class Store implements AutoCloseable {
 
     /** {@link #compact} without waiting: the future completes when the compaction has finished. */
     public CompletableFuture<Void> compactAsync() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            ensureOpen();
-            maintenance.execute(() -> {
-                try {
-                    writeLock.lock();
-                    try {
-                        ensureWritable();
-                        if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
-                            sealLocked();
-                        }
-                    } finally {
-                        writeLock.unlock();
-                    }
-                    if (!compactor.run()) {
-                        throw new StoreClosedException(); // abandoned: the store is closing
-                    }
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            });
-        } catch (StoreClosedException | java.util.concurrent.RejectedExecutionException e) {
-            done.completeExceptionally(new StoreClosedException());
-        }
-        return done;
+        return onMaintenance(() -> {
+            sealIfWritten(true);
+            if (!compactor.run()) {
+                throw new StoreClosedException(); // abandoned: the store is closing
+            }
+        });
     }
 
     /**
@@ -767,27 +747,32 @@ public final class Store implements AutoCloseable {
      * every sealed data file and its hint is hard-linked into the target (copied where a link
      * cannot be made: another file system), and the target is fsynced. Hints still pending are
      * written first, so that the copy opens from hints. The target gets no LOCK, and nothing of a
-     * failed backup is left: the target is removed again.
+     * failed backup is left: the target is removed again. A read-only store (a failed fsync) is
+     * backed up too: its active file, which cannot be sealed, is copied.
      */
     public CompletableFuture<Void> backupAsync(Path target) {
+        return onMaintenance(() -> {
+            sealIfWritten(false);
+            for (Segment s : List.copyOf(hintsPending)) {
+                writeHint(s);
+            }
+            copyInto(target);
+        });
+    }
+
+    /** Work for the maintenance thread, which runs one task at a time (compactions, hints). */
+    private interface MaintenanceTask {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code task} on the maintenance thread; the future completes when it has. */
+    private CompletableFuture<Void> onMaintenance(MaintenanceTask task) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             ensureOpen();
             maintenance.execute(() -> {
                 try {
-                    writeLock.lock();
-                    try {
-                        ensureOpen();
-                        if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
-                            sealLocked();
-                        }
-                    } finally {
-                        writeLock.unlock();
-                    }
-                    for (Segment s : List.copyOf(hintsPending)) {
-                        writeHint(s);
-                    }
-                    copyInto(target);
+                    task.run();
                     done.complete(null);
                 } catch (Throwable t) {
                     done.completeExceptionally(t);
@@ -797,6 +782,26 @@ public final class Store implements AutoCloseable {
             done.completeExceptionally(new StoreClosedException());
         }
         return done;
+    }
+
+    /**
+     * Seals the active file if it holds records. {@code mustWrite}: a read-only store fails (a
+     * compaction writes); else it is left as it is (a backup only reads).
+     */
+    private void sealIfWritten(boolean mustWrite) throws IOException {
+        writeLock.lock();
+        try {
+            if (mustWrite) {
+                ensureWritable();
+            } else {
+                ensureOpen();
+            }
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+                sealLocked();
+            }
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** {@link #backupAsync}, waiting for it. */
