@@ -15,6 +15,7 @@ import java.net.SocketTimeoutException;
 import kvs.common.Frames;
 import kvs.common.HostPort;
 import kvs.common.Limits;
+import kvs.proto.Backup;
 import kvs.proto.Compact;
 import kvs.proto.Get;
 import kvs.proto.Ping;
@@ -125,6 +126,18 @@ public final class KvsClient implements AutoCloseable {
     /** Asks the server to compact its store now; returns when the compaction has finished. */
     public void compact() throws IOException {
         Response r = call(Request.newBuilder().setCompact(Compact.getDefaultInstance()));
+        if (r.getResultCase() != Response.ResultCase.DONE) {
+            throw unexpected(r);
+        }
+    }
+
+    /**
+     * Asks the server to back its store up into a new directory {@code name} under its
+     * {@code --backup-root}; returns when the copy is written and fsynced. The copy opens as a
+     * store (kvs-server --dir) holding every write acknowledged before the call.
+     */
+    public void backup(String name) throws IOException {
+        Response r = call(Request.newBuilder().setBackup(Backup.newBuilder().setDir(name)));
         if (r.getResultCase() != Response.ResultCase.DONE) {
             throw unexpected(r);
         }

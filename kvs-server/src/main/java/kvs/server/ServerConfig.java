@@ -25,10 +25,12 @@ import kvs.store.StoreOptions;
  * @param respAddress where to listen for RESP (Redis protocol) clients too, or null for nowhere
  * @param pidFile where to write this process's PID once listening (removed on close), or null
  *     for nowhere; see {@link PidFile}
+ * @param backupRoot the directory a backup request may write into (each into a new directory of
+ *     it), or null: backups over the network are off
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
         Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
-        int maxConnections, long maxPendingBytes, HostPort respAddress, Path pidFile) {
+        int maxConnections, long maxPendingBytes, HostPort respAddress, Path pidFile, Path backupRoot) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -59,7 +61,7 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
                 DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null, null);
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null, null, null);
     }
 
     public int maxFrameBytes() {
@@ -68,41 +70,46 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
 
     public ServerConfig withMaxValueBytes(int bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withStore(StoreOptions options) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withMaxKeyBytes(int bytes) {
         return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                timeout, maxConnections, maxPendingBytes, respAddress, pidFile);
+                timeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withMaxConnections(int n) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, n, maxPendingBytes, respAddress, pidFile);
+                idleTimeout, n, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withMaxPendingBytes(long bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, bytes, respAddress, pidFile);
+                idleTimeout, maxConnections, bytes, respAddress, pidFile, backupRoot);
     }
 
     public ServerConfig withRespAddress(HostPort resp) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, resp, pidFile);
+                idleTimeout, maxConnections, maxPendingBytes, resp, pidFile, backupRoot);
     }
 
     public ServerConfig withPidFile(Path file) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, file);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, file, backupRoot);
+    }
+
+    public ServerConfig withBackupRoot(Path root) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, root);
     }
 }

@@ -187,6 +187,13 @@ public final class ServerMain implements Callable<Integer> {
                     + " is replaced.")
     Path pidFile;
 
+    @Option(names = "--backup-root", paramLabel = "DIR",
+            description = "Let clients back the store up (kvs-client backup NAME) into new directories"
+                    + " of DIR, which must exist, on the same file system as --dir for hard links"
+                    + " (else files are copied). Off unless given: a client cannot make the server write"
+                    + " anywhere else.")
+    Path backupRoot;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -354,7 +361,7 @@ public final class ServerMain implements Callable<Integer> {
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
                         syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
-                maxConnections, maxPendingBytes, respAddress, pidFile);
+                maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
     }
 
     /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */

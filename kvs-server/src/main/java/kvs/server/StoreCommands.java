@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -194,6 +196,8 @@ final class StoreCommands {
                     yield written == null ? null : written.thenApply(v -> DONE.clone().setId(id).build());
                 }
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
+                case BACKUP -> store.backupAsync(backupTarget(request.getBackup().getDir()))
+                        .thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
@@ -284,13 +288,49 @@ final class StoreCommands {
             case COMPACT, PING, STATS -> {
                 return null;
             }
+            case BACKUP -> {
+                return validateBackup(request.getBackup().getDir());
+            }
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
                         + " has no command this server knows; send one of set, get, rm, set_many,"
-                        + " compact, ping, stats");
+                        + " compact, backup, ping, stats");
             }
         }
         return validateKey(key);
+    }
+
+    /**
+     * Where a backup named {@code name} goes: a new directory under {@code --backup-root}. A name
+     * that leads outside the root ("..", an absolute path elsewhere) is refused: a client must not
+     * make the server write where it chooses.
+     */
+    private Path backupTarget(String name) {
+        Path root = config.backupRoot().toAbsolutePath().normalize();
+        return root.resolve(name).normalize();
+    }
+
+    private Error validateBackup(String name) {
+        if (config.backupRoot() == null) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backups are off on this server: start"
+                    + " kvs-server with --backup-root DIR to let clients back up into new directories of DIR");
+        }
+        Path root = config.backupRoot().toAbsolutePath().normalize();
+        Path target = name.isEmpty() ? root : backupTarget(name);
+        if (target.equals(root) || !target.startsWith(root)) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup name '" + name + "' does not name a"
+                    + " new directory inside the backup root " + root + ": give a name such as"
+                    + " kvs-2026-12-07");
+        }
+        if (Files.exists(target)) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup directory " + target
+                    + " exists already: give a new name (a backup never mixes with other files)");
+        }
+        if (!Files.isDirectory(target.getParent())) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup directory " + target.getParent()
+                    + " does not exist: create it, or give a name directly inside " + root);
+        }
+        return null;
     }
 
     private Error validateSet(kvs.proto.Set set) {

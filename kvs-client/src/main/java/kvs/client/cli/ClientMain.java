@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | compact | ping | stats | bench | help)",
+        synopsisSubcommandLabel = "(set | get | rm | compact | backup | ping | stats | bench | help)",
         description = "Sets, gets and removes keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
@@ -191,6 +191,7 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("get", GetCommand.class);
         SUBCOMMANDS.put("rm", RmCommand.class);
         SUBCOMMANDS.put("compact", CompactCommand.class);
+        SUBCOMMANDS.put("backup", BackupCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);
         SUBCOMMANDS.put("stats", StatsCommand.class);
         SUBCOMMANDS.put("bench", BenchCommand.class);
@@ -216,7 +217,7 @@ public final class ClientMain implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get, rm, compact, ping, stats or bench");
+                "missing command: set, get, rm, compact, backup, ping, stats or bench");
     }
 
     KvsClient connect() throws IOException {

@@ -455,7 +455,7 @@ class ClientMainTest {
                 type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
-        assertEquals(List.of("set", "get", "rm", "compact", "ping", "stats", "bench", "help"),
+        assertEquals(List.of("set", "get", "rm", "compact", "backup", "ping", "stats", "bench", "help"),
                 new ArrayList<>(all));
     }
 
@@ -471,8 +471,26 @@ class ClientMainTest {
         assertEquals(2, run(new byte[0], "gett", "k"));
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
-        for (String name : List.of("set", "get", "rm", "compact", "ping", "stats", "bench")) {
+        for (String name : List.of("set", "get", "rm", "compact", "backup", "ping", "stats", "bench")) {
             assertTrue(out().contains(name), name + " in " + out());
+        }
+    }
+
+    @Test
+    void backup_makesACopyUnderTheServersRoot_orSaysWhyNot() throws IOException {
+        assertEquals(1, client("backup", "b1"));
+        assertTrue(err().contains("--backup-root"), err());
+
+        Path root = Files.createDirectories(dir.resolve("backups"));
+        try (KvsServer withRoot = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0),
+                dir.resolve("data2")).withBackupRoot(root))) {
+            String rootAddr = "127.0.0.1:" + withRoot.localAddress().getPort();
+            assertEquals(0, run(new byte[0], "set", "k", "v", "--addr", rootAddr));
+            assertEquals(0, run(new byte[0], "backup", "b1", "--addr", rootAddr));
+            assertEquals("", out() + err());
+            assertTrue(Files.isDirectory(root.resolve("b1")));
+            assertEquals(1, run(new byte[0], "backup", "b1", "--addr", rootAddr));
+            assertTrue(err().contains("exists already"), err());
         }
     }
 }
