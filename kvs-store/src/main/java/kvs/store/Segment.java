@@ -124,6 +124,12 @@ final class Segment implements Closeable {
                     // read the whole header
                 }
                 kind = h.get(RecordFormat.KIND_OFFSET);
+                // A kvs data file of a later version is not damage: refuse it before anyone
+                // scans, salvages or appends to it (its records may not be laid out as ours).
+                int version = h.getShort(4) & 0xFFFF;
+                if (h.getInt(0) == RecordFormat.DATA_MAGIC && version > RecordFormat.VERSION) {
+                    throw new NewerFormatException(path, version);
+                }
             }
             Segment s = new Segment(id, kind, path, ch, ch.size());
             s.immutable = !writable;

@@ -92,7 +92,7 @@ final class StoreLoader {
                     seg = replayScan(seg, newest);
                     needHints.add(seg);
                 }
-            } catch (CorruptionException e) {
+            } catch (CorruptionException | NewerFormatException e) {
                 throw e;
             } catch (IOException e) {
                 throw unreadable(path, e);

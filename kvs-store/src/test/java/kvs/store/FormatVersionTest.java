@@ -1,0 +1,99 @@
+package kvs.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Format versions: a store written by an earlier version opens and works (the golden stores under
+ * src/test/resources/golden/, written by {@link GoldenStores} with that version's build), and a
+ * data file of a later version than this build reads is refused by name, never taken for damage.
+ */
+class FormatVersionTest {
+
+    @TempDir
+    Path tmp;
+
+    /** A copy of the golden store of {@code version}, which the test may change. */
+    private Path golden(String version) throws IOException {
+        Path from = Path.of("src/test/resources/golden", version + "-store");
+        Path to = Files.createDirectories(tmp.resolve(version));
+        try (var files = Files.list(from)) {
+            files.forEach(f -> {
+                try {
+                    Files.copy(f, to.resolve(f.getFileName()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        return to;
+    }
+
+    private static void assertGoldenContents(Store store) throws IOException {
+        assertEquals(GoldenStores.CONTENTS.length, store.size());
+        for (String[] kv : GoldenStores.CONTENTS) {
+            assertArrayEquals(kv[1].getBytes(UTF_8), store.get(kv[0].getBytes(UTF_8)), kv[0]);
+        }
+        assertNull(store.get("beta".getBytes(UTF_8)), "removed before the compaction");
+        assertNull(store.get("zeta".getBytes(UTF_8)), "removed after it");
+    }
+
+    @Test
+    void aVersion1Store_opensFromItsHints_andByScanning_andTakesWrites() throws IOException {
+        Path dir = golden("v1");
+        try (Store store = Store.open(dir)) {
+            assertGoldenContents(store);
+        }
+        try (var hints = Files.newDirectoryStream(dir, "*.hint")) {
+            for (Path h : hints) {
+                Files.delete(h);
+            }
+        }
+        try (Store store = Store.open(dir)) {
+            assertGoldenContents(store);
+            store.set("new".getBytes(UTF_8), "written by this build".getBytes(UTF_8));
+            store.compact();
+        }
+        try (Store store = Store.open(dir)) {
+            assertArrayEquals("written by this build".getBytes(UTF_8), store.get("new".getBytes(UTF_8)));
+            assertEquals(GoldenStores.CONTENTS.length + 1, store.size());
+        }
+    }
+
+    @Test
+    void aDataFileOfALaterVersion_isRefusedByName_evenBySalvage_andLeftAsItWas() throws IOException {
+        Path dir = golden("v1");
+        Path later = dir.resolve("000000003.data");
+        int version = RecordFormat.VERSION + 1;
+        try (FileChannel ch = FileChannel.open(later, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(2).putShort(0, (short) version), 4);
+        }
+        byte[] before = Files.readAllBytes(later);
+
+        NewerFormatException e = assertThrows(NewerFormatException.class, () -> Store.open(dir));
+        assertEquals(later, e.file());
+        assertEquals(version, e.version());
+        assertTrue(e.getMessage().contains("format version " + version + ", written by a newer kvs; this"
+                + " build reads versions up to " + RecordFormat.VERSION), e.getMessage());
+        assertThrows(NewerFormatException.class, () -> Store.openSalvaging(dir, StoreOptions.defaults()));
+
+        assertArrayEquals(before, Files.readAllBytes(later));
+        assertFalse(Files.exists(dir.resolve("corrupt")), "salvage set nothing aside");
+        assertTrue(Files.exists(dir.resolve("000000002.data")));
+    }
+}
