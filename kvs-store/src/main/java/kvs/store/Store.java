@@ -53,7 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads</h2>
  * Any number of threads may call any method. Writers ({@code set}, {@code remove}, sealing,
  * {@code close}) are serialized by {@link #writeLock}, which guards the active file and the
- * sequence and file-id counters, and makes keydir updates follow file order. Readers take no
+ * sequence and file-id counters, and makes keydir updates follow file order. A read-modify-write
+ * ({@link #setIfAsync}, {@link #compareAndSetAsync}, {@link #incrAsync}, {@link #removeAndGetAsync})
+ * reads, checks and appends under one hold of it, so no other write comes between. Readers take no
  * lock: the keydir's lookups are optimistic, the file table is a concurrent map, positional reads
  * do not move a file position, and a reader pins a file so that compaction cannot close it
  * mid-read. One maintenance thread writes hint files and runs compactions.
