@@ -18,15 +18,18 @@ import kvs.common.Limits;
 import kvs.proto.Backup;
 import kvs.proto.Compact;
 import kvs.proto.Get;
+import kvs.proto.Incr;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.proto.Rm;
 import kvs.proto.Set;
+import kvs.proto.SetCondition;
 import kvs.proto.Stats;
 
 /**
- * A connection to a kvs server: {@code set}, {@code get}, {@code remove}.
+ * A connection to a kvs server: {@code set}, {@code get}, {@code remove}; conditional sets and
+ * {@code incr}, each atomic on the server.
  *
  * <p>Thread-safe: calls from many threads are serialized on the one connection, one request in
  * flight at a time. It uses a plain blocking socket, so that a one-shot command pays for nothing
@@ -101,6 +104,50 @@ public final class KvsClient implements AutoCloseable {
         if (r.getResultCase() != Response.ResultCase.DONE) {
             throw unexpected(r);
         }
+    }
+
+    /** Sets {@code key} to {@code value} only if the server does not hold it; returns whether it did. */
+    public boolean setIfAbsent(byte[] key, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value)).setCondition(SetCondition.SET_IF_ABSENT));
+    }
+
+    /** Sets {@code key} to {@code value} only if the server holds it; returns whether it did. */
+    public boolean setIfPresent(byte[] key, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value)).setCondition(SetCondition.SET_IF_PRESENT));
+    }
+
+    /**
+     * Sets {@code key} to {@code value} only if its value now is {@code expected}, byte for byte
+     * (a missing key matches nothing): checked and written atomically by the server. Returns
+     * whether it did.
+     */
+    public boolean compareAndSet(byte[] key, byte[] expected, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value))
+                .setCondition(SetCondition.SET_IF_EQUAL).setExpected(wrap(expected)));
+    }
+
+    private boolean setIf(Set.Builder set) throws IOException {
+        Response r = call(Request.newBuilder().setSet(set));
+        return switch (r.getResultCase()) {
+            case DONE -> true;
+            case NOT_APPLIED -> false;
+            default -> throw unexpected(r);
+        };
+    }
+
+    /**
+     * Adds {@code by} to {@code key}'s value, a decimal integer of 64 bits (a missing key counts as
+     * 0), atomically on the server; returns the new value.
+     *
+     * @throws ServerErrorException ({@code BAD_REQUEST}) if the value is not such an integer, or
+     *     the sum would overflow; nothing is written
+     */
+    public long incr(byte[] key, long by) throws IOException {
+        Response r = call(Request.newBuilder().setIncr(Incr.newBuilder().setKey(wrap(key)).setBy(by)));
+        if (r.getResultCase() != Response.ResultCase.INTEGER) {
+            throw unexpected(r);
+        }
+        return r.getInteger().getValue();
     }
 
     /** The value of {@code key}, or {@code null} if the server does not hold it. */

@@ -65,6 +65,35 @@ class KvsClientTest {
     }
 
     @Test
+    void conditionalSets_andCompareAndSet_sayWhetherTheyApplied() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            assertFalse(kvs.setIfPresent(b("k"), b("1")));
+            assertNull(kvs.get(b("k")));
+            assertTrue(kvs.setIfAbsent(b("k"), b("1")));
+            assertFalse(kvs.setIfAbsent(b("k"), b("2")));
+            assertTrue(kvs.setIfPresent(b("k"), b("3")));
+            assertFalse(kvs.compareAndSet(b("k"), b("1"), b("4")));
+            assertArrayEquals(b("3"), kvs.get(b("k")));
+            assertTrue(kvs.compareAndSet(b("k"), b("3"), b("4")));
+            assertArrayEquals(b("4"), kvs.get(b("k")));
+            assertFalse(kvs.compareAndSet(b("none"), b(""), b("x")), "a missing key matches nothing");
+        }
+    }
+
+    @Test
+    void incr_returnsTheNewValue_andABadValueIsABadRequest() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            assertEquals(1, kvs.incr(b("n"), 1));
+            assertEquals(-41, kvs.incr(b("n"), -42));
+            kvs.set(b("s"), b("x"));
+            ServerErrorException e = assertThrows(ServerErrorException.class, () -> kvs.incr(b("s"), 1));
+            assertEquals(ErrorCode.BAD_REQUEST, e.code());
+            assertTrue(e.getMessage().contains("not an integer"), e.getMessage());
+            assertEquals(-40, kvs.incr(b("n"), 1), "the connection is still usable");
+        }
+    }
+
+    @Test
     void ipv6Loopback_bracketedAddress() throws IOException {
         try (KvsServer v6 = KvsServer.start(ServerConfig.of(HostPort.parse("[::1]:0"),
                 dir.resolve("v6")))) {

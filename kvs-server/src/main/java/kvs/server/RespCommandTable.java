@@ -110,6 +110,17 @@ final class RespCommandTable {
                 Arg.key());
         add("strlen", 2, "readonly fast", 1, 1, 1, "string", "Returns the length of a key's value.",
                 Arg.key());
+        add("incr", 2, "write denyoom fast", 1, 1, 1, "string",
+                "Adds 1 to a key's integer value (a missing key counts as 0); returns the new value.", Arg.key());
+        add("incrby", 3, "write denyoom fast", 1, 1, 1, "string",
+                "Adds an integer to a key's integer value (a missing key counts as 0); returns the new value.",
+                Arg.key(), new Arg("increment", "integer", false, false, List.of()));
+        add("decr", 2, "write denyoom fast", 1, 1, 1, "string",
+                "Subtracts 1 from a key's integer value (a missing key counts as 0); returns the new value.",
+                Arg.key());
+        add("decrby", 3, "write denyoom fast", 1, 1, 1, "string",
+                "Subtracts an integer from a key's integer value (a missing key counts as 0); returns the new"
+                        + " value.", Arg.key(), new Arg("decrement", "integer", false, false, List.of()));
         add("ping", -1, "fast", 0, 0, 0, "connection", "Returns PONG, or the message given.",
                 Arg.string("message").asOptional());
         add("echo", 2, "fast", 0, 0, 0, "connection", "Returns the message given.", Arg.string("message"));

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import kvs.common.Version;
 import kvs.proto.Get;
+import kvs.proto.Incr;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Rm;
@@ -19,6 +20,8 @@ import kvs.proto.SetCondition;
 import kvs.proto.Stats;
 import kvs.server.RespReplies.Kind;
 import kvs.server.RespReplies.Render;
+import kvs.store.DecimalInteger;
+import kvs.store.NotAnIntegerException;
 
 /**
  * The RESP front end: translates each command ({@code byte[][]} from {@link RespDecoder}) into the
@@ -41,6 +44,7 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     private static final Render BULK = Render.of(Kind.BULK, 1);
     private static final Render LENGTH = Render.of(Kind.LENGTH, 1);
     private static final Render OK_REPLY = Render.of(Kind.OK, 1);
+    private static final Render INTEGER = Render.of(Kind.INTEGER, 1);
     private static final byte[] GET_NAME = {'g', 'e', 't'};
     private static final byte[] SET_NAME = {'s', 'e', 't'};
 
@@ -141,6 +145,9 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
                 }
                 send(ctx, OK_REPLY, request().setSetMany(sets).build());
             }
+            case "incr" -> incr(ctx, args[1], 1);
+            case "decr" -> incr(ctx, args[1], -1);
+            case "incrby", "decrby" -> incrBy(ctx, name, args);
             case "ping" -> {
                 if (args.length > 2) {
                     reply(ctx, wrongArity(name));
@@ -199,6 +206,30 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         Request set = request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[2]))
                 .setCondition(condition).setReturnPrevious(returnPrevious)).build();
         send(ctx, returnPrevious ? BULK : OK_REPLY, set);
+    }
+
+    /** INCRBY key increment, DECRBY key decrement: the amount is an integer as Redis reads one. */
+    private void incrBy(ChannelHandlerContext ctx, String name, byte[][] args) {
+        long by;
+        try {
+            by = DecimalInteger.parse(args[2]);
+        } catch (NotAnIntegerException e) {
+            reply(ctx, RespValue.error("ERR " + e.getMessage()));
+            return;
+        }
+        if (name.equals("decrby")) {
+            if (by == Long.MIN_VALUE) {
+                reply(ctx, RespValue.error("ERR decrement would overflow")); // its negation does not exist
+                return;
+            }
+            by = -by;
+        }
+        incr(ctx, args[1], by);
+    }
+
+    /** One kvs Incr; the store's refusals are already in Redis's words. */
+    private void incr(ChannelHandlerContext ctx, byte[] key, long by) {
+        send(ctx, INTEGER, request().setIncr(Incr.newBuilder().setKey(bytes(key)).setBy(by)).build());
     }
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]]. */

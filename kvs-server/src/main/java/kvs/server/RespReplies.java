@@ -38,6 +38,8 @@ final class RespReplies implements ReplyWriter {
         ARRAY,
         /** The length of the value, 0 if none: STRLEN. */
         LENGTH,
+        /** An integer response's value: INCR, INCRBY, DECR, DECRBY. */
+        INTEGER,
         /** A reply made up front ({@link Render#literal}), carried by a ping to keep its place. */
         LITERAL,
         /** A reply made from the server's figures, carried by a stats request: INFO, DBSIZE. */
@@ -181,9 +183,11 @@ final class RespReplies implements ReplyWriter {
                             parts = new ArrayList<>();
                         }
                     }
-                    case LENGTH -> {
+                    case LENGTH, INTEGER -> {
                         if (err != null) {
                             RespValue.error(err).write(out, r3);
+                        } else if (render.kind() == Kind.INTEGER) {
+                            RespValue.header(out, ':', r.getInteger().getValue());
                         } else {
                             RespValue.header(out, ':', r.getResultCase() == Response.ResultCase.VALUE
                                     ? r.getValue().getValue().size() : 0);

@@ -195,6 +195,13 @@ final class StoreCommands {
                             : bytes > INLINE_RECORD_BYTES ? null : store.trySetAllAsync(keys, values);
                     yield written == null ? null : written.thenApply(v -> DONE.clone().setId(id).build());
                 }
+                case INCR -> {
+                    // The stored integer is at most 20 bytes, so an event loop may read it.
+                    CompletableFuture<Long> sum = store.incrAsync(request.getIncr().getKey().toByteArray(),
+                            request.getIncr().getBy(), mayWait);
+                    yield sum == null ? null : sum.thenApply(v -> Response.newBuilder().setId(id)
+                            .setInteger(kvs.proto.Integer.newBuilder().setValue(v)).build());
+                }
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case BACKUP -> store.backupAsync(backupTarget(request.getBackup().getDir()))
                         .thenApply(v -> DONE.clone().setId(id).build());
@@ -215,7 +222,7 @@ final class StoreCommands {
         }
     }
 
-    /** A conditional set, or one that answers with the previous value. */
+    /** A conditional set (compare-and-set among them), or one that answers with the previous value. */
     private CompletableFuture<Response> setIf(Request request, boolean mayWait) throws IOException {
         long id = request.getId();
         kvs.proto.Set set = request.getSet();
@@ -228,8 +235,11 @@ final class StoreCommands {
         if (!mayWait && key.length + set.getValue().size() > INLINE_RECORD_BYTES) {
             return null;
         }
-        CompletableFuture<Store.Outcome> written = store.setIfAsync(key, set.getValue().asReadOnlyByteBuffer(),
-                condition, set.getReturnPrevious(), mayWait, INLINE_RECORD_BYTES);
+        ByteBuffer value = set.getValue().asReadOnlyByteBuffer();
+        CompletableFuture<Store.Outcome> written = set.getCondition() == SetCondition.SET_IF_EQUAL
+                ? store.compareAndSetAsync(key, set.getExpected().toByteArray(), value, set.getReturnPrevious(),
+                        mayWait, INLINE_RECORD_BYTES)
+                : store.setIfAsync(key, value, condition, set.getReturnPrevious(), mayWait, INLINE_RECORD_BYTES);
         if (written == null) {
             return null;
         }
@@ -265,6 +275,11 @@ final class StoreCommands {
                     return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set condition "
                             + request.getSet().getConditionValue() + " is unknown to this server");
                 }
+                if (!request.getSet().getExpected().isEmpty()
+                        && request.getSet().getCondition() != SetCondition.SET_IF_EQUAL) {
+                    return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set has an expected value but its"
+                            + " condition is " + request.getSet().getCondition() + ": expected is for SET_IF_EQUAL");
+                }
                 return validateSet(request.getSet());
             }
             case SET_MANY -> {
@@ -272,9 +287,10 @@ final class StoreCommands {
                     return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many with no sets");
                 }
                 for (kvs.proto.Set set : request.getSetMany().getSetsList()) {
-                    if (set.getCondition() != SetCondition.SET_ALWAYS || set.getReturnPrevious()) {
+                    if (set.getCondition() != SetCondition.SET_ALWAYS || set.getReturnPrevious()
+                            || !set.getExpected().isEmpty()) {
                         return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many takes plain sets:"
-                                + " no condition, no return_previous");
+                                + " no condition, no return_previous, no expected");
                     }
                     Error invalid = validateSet(set);
                     if (invalid != null) {
@@ -285,6 +301,7 @@ final class StoreCommands {
             }
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
+            case INCR -> key = request.getIncr().getKey();
             case COMPACT, PING, STATS -> {
                 return null;
             }
@@ -294,7 +311,7 @@ final class StoreCommands {
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
                         + " has no command this server knows; send one of set, get, rm, set_many,"
-                        + " compact, backup, ping, stats");
+                        + " incr, compact, backup, ping, stats");
             }
         }
         return validateKey(key);

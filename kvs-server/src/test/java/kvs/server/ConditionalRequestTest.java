@@ -1,13 +1,10 @@
 package kvs.server;
 
-import static kvs.server.ServerTest.get;
 import static kvs.server.ServerTest.set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
-import java.nio.file.Path;
-import kvs.common.HostPort;
 import kvs.proto.ErrorCode;
 import kvs.proto.Request;
 import kvs.proto.Response;
@@ -15,43 +12,18 @@ import kvs.proto.Rm;
 import kvs.proto.Set;
 import kvs.proto.SetCondition;
 import kvs.proto.SetMany;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kvs protocol's conditional sets, answers with the previous value, and SetMany (what the RESP
  * listener's SET NX/XX/GET, GETDEL and MSET are made of), over a real socket.
  */
-class ConditionalRequestTest {
-
-    @TempDir
-    Path dir;
-    KvsServer server;
-    RawSocket c;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir).withMaxValueBytes(100_000));
-        c = new RawSocket(server.localAddress());
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        c.close();
-        server.close();
-    }
+class ConditionalRequestTest extends KvsSocketFixture {
 
     private static Request setIf(long id, String key, String value, SetCondition condition, boolean previous) {
         return Request.newBuilder().setId(id).setSet(Set.newBuilder().setKey(ByteString.copyFromUtf8(key))
                 .setValue(ByteString.copyFromUtf8(value)).setCondition(condition).setReturnPrevious(previous))
                 .build();
-    }
-
-    private String value(long id, String key) throws IOException {
-        Response r = c.call(get(id, key));
-        return r.getResultCase() == Response.ResultCase.VALUE ? r.getValue().getValue().toStringUtf8() : null;
     }
 
     @Test

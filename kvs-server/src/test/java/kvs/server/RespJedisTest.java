@@ -146,6 +146,40 @@ class RespJedisTest {
     }
 
     @Test
+    void integerCommands_repliesAndErrorsAsRedis() {
+        try (Jedis j = connect(null)) {
+            assertEquals(1, j.incr("n"), "a missing key counts as 0");
+            assertEquals(11, j.incrBy("n", 10));
+            assertEquals(10, j.decr("n"));
+            assertEquals(-5, j.decrBy("n", 15));
+            assertEquals(-5, j.incrBy("n", 0));
+            assertEquals("-5", j.get("n"), "stored as decimal text");
+            assertEquals(-1, j.decr("fresh"));
+
+            j.set("s", "abc");
+            for (String bad : new String[] {"abc", "", " 1", "+1", "01", "1.5", "9223372036854775808"}) {
+                j.set("s", bad);
+                assertError("ERR value is not an integer or out of range", () -> j.incr("s"));
+                assertEquals(bad, j.get("s"), "nothing written");
+            }
+            j.set("max", Long.toString(Long.MAX_VALUE));
+            assertError("ERR increment or decrement would overflow", () -> j.incr("max"));
+            assertEquals(Long.toString(Long.MAX_VALUE), j.get("max"));
+            assertEquals(Long.MIN_VALUE, j.decrBy("fresh", Long.MAX_VALUE), "-1 - MAX is MIN, in range");
+            assertError("ERR increment or decrement would overflow", () -> j.decr("fresh"));
+            assertError("ERR decrement would overflow", () -> j.decrBy("n", Long.MIN_VALUE));
+
+            ProtocolCommand incrBy = command("INCRBY");
+            assertError("ERR value is not an integer or out of range", () -> j.sendCommand(incrBy, "n", "1x"));
+            assertError("ERR value is not an integer or out of range", () -> j.sendCommand(command("DECRBY"), "n", "+1"));
+            assertError("ERR wrong number of arguments for 'incr' command", () -> j.sendCommand(command("INCR")));
+            assertError("ERR wrong number of arguments for 'incrby' command", () -> j.sendCommand(incrBy, "n"));
+            assertEquals(-5, j.incrBy("n", 0), "refused commands wrote nothing");
+            assertEquals(4, j.command().get("incrby").getArity() + 1, "COMMAND lists them");
+        }
+    }
+
+    @Test
     void setWithExpiry_refusedNamingTheOption_keyNotSet() {
         try (Jedis j = connect(null)) {
             assertError("ERR SET's EX option is not supported: kvs keys do not expire",
@@ -377,6 +411,7 @@ class RespJedisTest {
                             default -> assertEquals(Arrays.asList("t" + thread + "-" + (i - 2), null),
                                     client.mget(key, "t" + thread + ":absent"));
                         }
+                        client.incr("shared"); // one key for all: INCR loses no update
                     }
                     return null;
                 }));
@@ -384,7 +419,8 @@ class RespJedisTest {
             for (Future<?> f : done) {
                 f.get(20, TimeUnit.SECONDS);
             }
-            assertEquals(threads * 25L, client.dbSize());
+            assertEquals(threads * 25L + 1, client.dbSize());
+            assertEquals(Integer.toString(threads * ops), client.get("shared"));
             for (int t = 0; t < threads; t++) {
                 for (int k = 0; k < 25; k++) {
                     assertEquals(RespInterop.lastSetValue(t, k, ops), client.get("t" + t + ":" + k));

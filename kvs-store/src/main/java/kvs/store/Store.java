@@ -53,7 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads</h2>
  * Any number of threads may call any method. Writers ({@code set}, {@code remove}, sealing,
  * {@code close}) are serialized by {@link #writeLock}, which guards the active file and the
- * sequence and file-id counters, and makes keydir updates follow file order. Readers take no
+ * sequence and file-id counters, and makes keydir updates follow file order. A read-modify-write
+ * ({@link #setIfAsync}, {@link #compareAndSetAsync}, {@link #incrAsync}, {@link #removeAndGetAsync})
+ * reads, checks and appends under one hold of it, so no other write comes between. Readers take no
  * lock: the keydir's lookups are optimistic, the file table is a concurrent map, positional reads
  * do not move a file position, and a reader pins a file so that compaction cannot close it
  * mid-read. One maintenance thread writes hint files and runs compactions.
@@ -546,6 +548,27 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<Outcome> setIfAsync(byte[] key, ByteBuffer value, Condition condition,
             boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+        return conditionalPut(key, value, condition, null, readPrevious, mayWait, maxReadBytes);
+    }
+
+    /**
+     * Sets {@code key} to {@code value} only if its value now is {@code expected}, byte for byte
+     * (a missing key matches nothing): compare-and-set, checked and written under one hold of the
+     * write lock, as {@link #setIfAsync} does, with the same arguments. A value whose size differs
+     * from {@code expected}'s is not read (unless {@code readPrevious}): its record's size says
+     * it cannot match.
+     */
+    public CompletableFuture<Outcome> compareAndSetAsync(byte[] key, byte[] expected, ByteBuffer value,
+            boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+        if (expected == null) {
+            throw new IllegalArgumentException("expected value is null");
+        }
+        return conditionalPut(key, value, Condition.ALWAYS, expected, readPrevious, mayWait, maxReadBytes);
+    }
+
+    /** {@link #setIfAsync}, or with {@code expected} not null {@link #compareAndSetAsync}. */
+    private CompletableFuture<Outcome> conditionalPut(byte[] key, ByteBuffer value, Condition condition,
+            byte[] expected, boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
         checkKey(key);
         if (value == null) {
             throw new IllegalArgumentException("value is null");
@@ -560,28 +583,95 @@ public final class Store implements AutoCloseable {
         try {
             ensureWritable();
             Location found = keydir.get(k);
-            if (readPrevious && found != null && !mayWait && found.size() > maxReadBytes) {
+            boolean sizeMatches = expected != null && found != null
+                    && found.size() == RecordFormat.HEADER_BYTES + k.length + expected.length;
+            boolean read = found != null && (readPrevious || sizeMatches);
+            if (read && !mayWait && found.size() > maxReadBytes) {
                 return null;
             }
-            previous = readPrevious && found != null ? readLocked(k, found) : null;
-            boolean holds = condition == Condition.ALWAYS
-                    || (condition == Condition.IF_ABSENT) == (found == null);
+            byte[] current = read ? readLocked(k, found) : null;
+            previous = readPrevious ? current : null;
+            boolean holds = expected != null ? sizeMatches && Arrays.equals(current, expected)
+                    : condition == Condition.ALWAYS || (condition == Condition.IF_ABSENT) == (found == null);
             if (!holds) {
                 return CompletableFuture.completedFuture(new Outcome(false, previous));
             }
-            long budget = options.maxKeydirBytes();
-            if (found == null && keydir.heapBytesWithNewKey(k.length) > budget) {
-                throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
-            }
-            if (!mayWait && wouldSealLocked(draft.size())) {
+            seq = appendUpdateLocked(k, draft, found == null, mayWait);
+            if (seq < 0) {
                 return null;
             }
-            seq = appendPutLocked(k, draft);
         } finally {
             writeLock.unlock();
         }
         Outcome outcome = new Outcome(true, previous);
         return syncer.whenDurable(seq).thenApply(v -> outcome);
+    }
+
+    /**
+     * Adds {@code by} to the integer that is {@code key}'s value ({@link DecimalInteger}; a
+     * missing key counts as 0) and stores the sum in the same form: read, added and written under
+     * one hold of the write lock, so that no other writer's update comes between and none is
+     * lost. The future completes, with the sum, once the write is durable as the sync policy
+     * promises. A value that cannot be an integer by its size alone is not read; one that can is
+     * at most {@value DecimalInteger#MAX_BYTES} bytes, so an event loop may read it. Unless
+     * {@code mayWait}, returns {@code null}, having done nothing, when the write would wait for a
+     * seal.
+     *
+     * @throws NotAnIntegerException if the value is not such an integer, or the sum overflows;
+     *     nothing is written
+     */
+    public CompletableFuture<Long> incrAsync(byte[] key, long by, boolean mayWait) throws IOException {
+        checkKey(key);
+        byte[] k = key.clone();
+        if (!lock(mayWait)) {
+            return null;
+        }
+        long seq;
+        long sum;
+        try {
+            ensureWritable();
+            Location found = keydir.get(k);
+            long current = 0;
+            if (found != null) {
+                long valueBytes = found.size() - RecordFormat.HEADER_BYTES - k.length;
+                if (valueBytes < 1 || valueBytes > DecimalInteger.MAX_BYTES) {
+                    throw NotAnIntegerException.notAnInteger();
+                }
+                current = DecimalInteger.parse(readLocked(k, found));
+            }
+            try {
+                sum = Math.addExact(current, by);
+            } catch (ArithmeticException e) {
+                throw NotAnIntegerException.overflow();
+            }
+            RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k,
+                    ByteBuffer.wrap(DecimalInteger.format(sum)));
+            seq = appendUpdateLocked(k, draft, found == null, mayWait);
+            if (seq < 0) {
+                return null;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        long result = sum;
+        return syncer.whenDurable(seq).thenApply(v -> result);
+    }
+
+    /**
+     * The write of a read-modify-write, once its check has passed: refuses a new key past the
+     * keydir budget, declines (returns -1, writing nothing) for a caller that may not wait when
+     * the append would seal, else appends the put and returns its sequence number.
+     */
+    private long appendUpdateLocked(byte[] key, RecordFormat.Draft draft, boolean isNew, boolean mayWait)
+            throws IOException {
+        long budget = options.maxKeydirBytes();
+        if (isNew && keydir.heapBytesWithNewKey(key.length) > budget) {
+            throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+        }
+        if (!mayWait && wouldSealLocked(draft.size())) {
+            return -1;
+        }
+        return appendPutLocked(key, draft);
     }
 
     /**

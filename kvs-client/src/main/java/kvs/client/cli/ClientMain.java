@@ -36,17 +36,20 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | compact | backup | ping | stats | bench | help)",
-        description = "Sets, gets and removes keys on a kvs server.",
+        synopsisSubcommandLabel = "(set | get | rm | incr | compact | backup | ping | stats | bench | help)",
+        description = "Sets, gets, removes and increments keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
             "  kvs-client get photo --raw > photo.jpg",
             "  kvs-client set --key-hex 00ff --value-hex 0a0b0c",
+            "  kvs-client set lock me --if-absent", "  kvs-client set version 2 --if-equal 1",
+            "  kvs-client incr visits", "  kvs-client incr stock -5",
             "  kvs-client rm greeting", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
-            "1:failed: no server, timeout, error from the server, rm of a missing key",
+            "1:failed: no server, timeout, error from the server (incr of a value that is not an integer),"
+                + " rm of a missing key, set --if-... whose condition did not hold (nothing set)",
             "2:usage error",
             "3:get --raw of a missing key"})
 public final class ClientMain implements Callable<Integer> {
@@ -152,7 +155,7 @@ public final class ClientMain implements Callable<Integer> {
      * <p>When {@code args} name a subcommand, only that one is registered. picocli builds its model
      * of a command by reflection over the class and its annotations, a few milliseconds a command
      * (most for {@code bench}, with its many options); a one-shot {@code get} need not pay for the
-     * other six (docs/BENCHMARKS.md, "One-shot client start-up"). Help, and anything that is not
+     * others (docs/BENCHMARKS.md, "One-shot client start-up"). Help, and anything that is not
      * a subcommand's name, gets them all, so that usage and "did you mean" list every command.
      */
     static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
@@ -190,6 +193,7 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("set", SetCommand.class);
         SUBCOMMANDS.put("get", GetCommand.class);
         SUBCOMMANDS.put("rm", RmCommand.class);
+        SUBCOMMANDS.put("incr", IncrCommand.class);
         SUBCOMMANDS.put("compact", CompactCommand.class);
         SUBCOMMANDS.put("backup", BackupCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);
@@ -217,7 +221,7 @@ public final class ClientMain implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get, rm, compact, backup, ping, stats or bench");
+                "missing command: set, get, rm, incr, compact, backup, ping, stats or bench");
     }
 
     KvsClient connect() throws IOException {

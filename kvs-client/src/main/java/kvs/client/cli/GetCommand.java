@@ -6,11 +6,9 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code kvs-client get KEY}. */
 @Command(name = "get", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -31,21 +29,14 @@ final class GetCommand implements Callable<Integer> {
     @ParentCommand
     ClientMain main;
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
-    String key;
-
-    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
-            + " that are not UTF-8 text.")
-    boolean keyHex;
+    @Mixin
+    KeyArgument key;
 
     @Override
     public Integer call() throws IOException {
         byte[] value;
         try (KvsClient kvs = main.connect()) {
-            value = kvs.get(Keys.of(spec, key, keyHex));
+            value = kvs.get(key.bytes());
         }
         return print(value, raw, main.stdout, main.out());
     }

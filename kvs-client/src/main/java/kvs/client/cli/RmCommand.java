@@ -5,11 +5,8 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code kvs-client rm KEY}. */
 @Command(name = "rm", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -20,21 +17,14 @@ final class RmCommand implements Callable<Integer> {
     @ParentCommand
     ClientMain main;
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
-    String key;
-
-    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
-            + " that are not UTF-8 text.")
-    boolean keyHex;
+    @Mixin
+    KeyArgument key;
 
     @Override
     public Integer call() throws IOException {
         boolean removed;
         try (KvsClient kvs = main.connect()) {
-            removed = kvs.remove(Keys.of(spec, key, keyHex));
+            removed = kvs.remove(key.bytes());
         }
         return report(removed, main.err());
     }

@@ -8,19 +8,41 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import kvs.client.KvsClient;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kvs-client set KEY (VALUE | --value-file PATH)}. */
+/** {@code kvs-client set KEY (VALUE | --value-file PATH) [--if-absent | --if-present | --if-equal OLD]}. */
 @Command(name = "set", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Sets KEY to VALUE. Prints nothing.",
             "A value on the command line is stored as its UTF-8 bytes; --value-file stores a"
-                + " file's bytes exactly, or standard input's with '-'."})
+                + " file's bytes exactly, or standard input's with '-'.",
+            "With --if-absent, --if-present or --if-equal, the server checks the condition and sets"
+                + " atomically: no other write comes between. If the condition does not hold, nothing"
+                + " is set, 'not set: ...' says why on standard error, and the exit code is 1."})
 final class SetCommand implements Callable<Integer> {
+
+    /** At most one condition; none means always. */
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Condition condition;
+
+    static final class Condition {
+        @Option(names = "--if-absent", required = true, description = "Set only if KEY is absent (Redis's SET NX).")
+        boolean ifAbsent;
+
+        @Option(names = "--if-present", required = true, description = "Set only if KEY is there (SET XX).")
+        boolean ifPresent;
+
+        @Option(names = "--if-equal", paramLabel = "OLD", required = true, description = "Set only if KEY's value"
+                + " is OLD, byte for byte (compare-and-set; a missing key matches nothing). OLD is given as"
+                + " VALUE is: UTF-8, or hex with --value-hex.")
+        String ifEqual;
+    }
 
     @ParentCommand
     ClientMain main;
@@ -28,12 +50,8 @@ final class SetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The key (UTF-8, or hex with --key-hex).")
-    String key;
-
-    @Option(names = "--key-hex", description = "KEY is given in hex, two digits a byte (e.g. 00ff41): for keys"
-            + " that are not UTF-8 text.")
-    boolean keyHex;
+    @Mixin
+    KeyArgument key;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE",
             description = "The value (UTF-8, or hex with --value-hex).")
@@ -49,10 +67,33 @@ final class SetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         byte[] bytes = value();
+        byte[] k = key.bytes();
+        byte[] expected = condition != null && condition.ifEqual != null ? bytesOf("OLD", condition.ifEqual) : null;
+        String notSet;
         try (KvsClient kvs = main.connect()) {
-            kvs.set(Keys.of(spec, key, keyHex), bytes);
+            if (condition == null) {
+                kvs.set(k, bytes);
+                return 0;
+            } else if (condition.ifAbsent) {
+                notSet = kvs.setIfAbsent(k, bytes) ? null : key.key + " exists";
+            } else if (condition.ifPresent) {
+                notSet = kvs.setIfPresent(k, bytes) ? null : key.key + " is missing";
+            } else {
+                notSet = kvs.compareAndSet(k, expected, bytes) ? null
+                        : key.key + "'s value is not " + condition.ifEqual + ", or " + key.key + " is missing";
+            }
+        }
+        if (notSet != null) {
+            main.err().println("not set: " + notSet);
+            main.err().flush();
+            return ClientMain.EXIT_FAILED;
         }
         return 0;
+    }
+
+    /** An argument given as VALUE is: UTF-8, or hex with --value-hex. */
+    private byte[] bytesOf(String what, String text) {
+        return valueHex ? Keys.hex(spec, what, text) : text.getBytes(StandardCharsets.UTF_8);
     }
 
     private byte[] value() throws IOException {
@@ -61,7 +102,7 @@ final class SetCommand implements Callable<Integer> {
                     "give either VALUE or --value-file, not both");
         }
         if (value != null) {
-            return valueHex ? Keys.hex(spec, "VALUE", value) : value.getBytes(StandardCharsets.UTF_8);
+            return bytesOf("VALUE", value);
         }
         if (valueFile == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),

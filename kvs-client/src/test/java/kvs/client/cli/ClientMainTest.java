@@ -135,6 +135,65 @@ class ClientMainTest {
     }
 
     @Test
+    void setIfAbsentOrPresent_notApplied_saysWhyOnStderr_exit1() {
+        assertEquals(1, client("set", "k", "1", "--if-present"));
+        assertEquals("not set: k is missing\n", err());
+        assertEquals(0, client("set", "k", "1", "--if-absent"));
+        assertEquals("", out() + err());
+        assertEquals(1, client("set", "k", "2", "--if-absent"));
+        assertEquals("not set: k exists\n", err());
+        assertEquals("", out());
+        assertEquals(0, client("set", "k", "3", "--if-present"));
+        client("get", "k");
+        assertEquals("3\n", out());
+    }
+
+    @Test
+    void setIfEqual_isCompareAndSet_withOldGivenAsValueIs() {
+        client("set", "k", "old");
+        assertEquals(1, client("set", "k", "new", "--if-equal", "olD"));
+        assertEquals("not set: k's value is not olD, or k is missing\n", err());
+        client("get", "k");
+        assertEquals("old\n", out());
+        assertEquals(0, client("set", "k", "new", "--if-equal", "old"));
+        assertEquals(0, client("set", "k", "--value-hex", "00ff", "--if-equal=6e6577"), "hex, as VALUE is");
+        assertEquals(0, client("get", "k", "--raw"));
+        assertArrayEquals(new byte[] {0, (byte) 0xff}, out.toByteArray());
+    }
+
+    @Test
+    void setConditions_areExclusive_usageError() {
+        assertEquals(2, client("set", "k", "v", "--if-absent", "--if-present"));
+        assertTrue(err().contains("mutually exclusive"), err());
+        assertEquals(2, client("set", "k", "v", "--if-absent", "--if-equal", "x"));
+        client("get", "k");
+        assertEquals("Key not found\n", out(), "nothing set");
+    }
+
+    @Test
+    void incr_printsTheNewValue_byOneOrBy() {
+        assertEquals(0, client("incr", "n"));
+        assertEquals("1\n", out());
+        assertEquals(0, client("incr", "n", "41"));
+        assertEquals("42\n", out());
+        assertEquals(0, run(new byte[0], "incr", "--addr", addr, "n", "--", "-50"), "after --, not an option");
+        assertEquals("-8\n", out());
+        assertEquals(0, client("incr", "n", "-2"));
+        assertEquals("-10\n", out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void incr_ofANonInteger_exit1_sayingSo_andABadBy_usageError() {
+        client("set", "s", "ten");
+        assertEquals(1, client("incr", "s"));
+        assertEquals("kvs-client: value is not an integer or out of range (BAD_REQUEST)\n", err());
+        assertEquals("", out());
+        assertEquals(2, client("incr", "n", "1.5"));
+        assertEquals(2, client("incr", "n", "9223372036854775808"));
+    }
+
+    @Test
     void compact_printsNothing_exit0_andKeepsData() {
         client("set", "a", "1");
         client("set", "a", "2");
@@ -455,7 +514,7 @@ class ClientMainTest {
                 type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
-        assertEquals(List.of("set", "get", "rm", "compact", "backup", "ping", "stats", "bench", "help"),
+        assertEquals(List.of("set", "get", "rm", "incr", "compact", "backup", "ping", "stats", "bench", "help"),
                 new ArrayList<>(all));
     }
 
@@ -471,7 +530,7 @@ class ClientMainTest {
         assertEquals(2, run(new byte[0], "gett", "k"));
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
-        for (String name : List.of("set", "get", "rm", "compact", "backup", "ping", "stats", "bench")) {
+        for (String name : List.of("set", "get", "rm", "incr", "compact", "backup", "ping", "stats", "bench")) {
             assertTrue(out().contains(name), name + " in " + out());
         }
     }

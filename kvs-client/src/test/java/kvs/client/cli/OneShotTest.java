@@ -42,6 +42,7 @@ class OneShotTest {
         "--addr=", "--timeout", "1s", "--timeout=500ms", "--connect-timeout", "2s", "-1s", "bogus",
         "0s", "--raw", "--raw=true", "--key-hex", "6b", "--value-hex", "--value-file", "-h", "--help",
         "-V", "--Addr", "--timeout=1s", "--connect-timeout=250ms", "x".repeat(64 * 1024 + 1),
+        "incr", "--if-absent", "--if-present", "--if-equal", "--if-equal=v", "7", "-7",
     };
 
     @Test
@@ -79,7 +80,8 @@ class OneShotTest {
             "get k --addr a:1 --addr b:2", "get k --addr", "get k --addr nowhere", "get -- k", "get -k",
             "get @args", "get k --key-hex", "set k --value-file f", "get k -h", "get k --help",
             "get k -V", "ping k", "--addr 127.0.0.1:4000 get k", "get ''", "get k --timeout=-1s",
-            "get k --timeout -1s"}) {
+            "get k --timeout -1s", "set k v --if-absent", "set k v --if-present", "set k v --if-equal old",
+            "set k v --if-equal=old", "set --if-absent k v", "incr k", "incr k 5"}) {
             assertNull(OneShot.parse(split(line)), line);
         }
     }
@@ -105,14 +107,15 @@ class OneShotTest {
         assertEquals(main.address, fast.address, line);
         assertEquals(new ClientOptions(main.connectTimeout, main.requestTimeout), fast.options, line);
         if (command instanceof GetCommand get) {
-            assertArrayEquals(Keys.of(get.spec, get.key, get.keyHex), fast.key, line);
+            assertArrayEquals(get.key.bytes(), fast.key, line);
             assertEquals(get.raw, fast.raw, line);
         } else if (command instanceof RmCommand rm) {
-            assertArrayEquals(Keys.of(rm.spec, rm.key, rm.keyHex), fast.key, line);
+            assertArrayEquals(rm.key.bytes(), fast.key, line);
         } else {
             SetCommand set = (SetCommand) command;
-            assertArrayEquals(Keys.of(set.spec, set.key, set.keyHex), fast.key, line);
+            assertArrayEquals(set.key.bytes(), fast.key, line);
             assertEquals(false, set.valueHex, line);
+            assertNull(set.condition, line);
             assertNull(set.valueFile, line);
             assertArrayEquals(set.value.getBytes(UTF_8), fast.value, line);
         }
