@@ -79,7 +79,8 @@ class OneShotTest {
             "get k --addr a:1 --addr b:2", "get k --addr", "get k --addr nowhere", "get -- k", "get -k",
             "get @args", "get k --key-hex", "set k --value-file f", "get k -h", "get k --help",
             "get k -V", "ping k", "--addr 127.0.0.1:4000 get k", "get ''", "get k --timeout=-1s",
-            "get k --timeout -1s"}) {
+            "get k --timeout -1s", "--batch -", "--batch f --keep-going", "get k --batch f",
+            "set k v --batch -", "rm k --keep-going"}) {
             assertNull(OneShot.parse(split(line)), line);
         }
     }
