@@ -30,7 +30,8 @@ import kvs.proto.Response;
  * would wait on each other. A window of {@link #MAX_IN_FLIGHT} requests and
  * {@link #MAX_BYTES_IN_FLIGHT} request bytes keeps what is unanswered within the sockets'
  * buffers for small requests, and a request larger than that is still sent once the window
- * has room.
+ * has room. Once full, the window stays full until half of it has been answered: sending one
+ * request for each response read would flush, and so write to the socket, once a request.
  *
  * <p>Not thread-safe: {@link KvsClient} serialises its callers. If the connection fails or a
  * response times out, the connection is closed and every later call fails with the cause.
@@ -49,6 +50,8 @@ public final class Connection implements AutoCloseable {
     /** Ids and frame sizes of the requests sent and not yet answered, oldest first. */
     private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
     private long bytesInFlight;
+    /** Whether the window filled and less than half of it has been answered since. */
+    private boolean full;
     /** Whether requests have been written since the last flush. */
     private boolean unflushed;
     private long lastId;
@@ -100,7 +103,7 @@ public final class Connection implements AutoCloseable {
 
     /** Whether the window is full: receive before sending more. */
     public boolean full() {
-        return inFlight.size() >= MAX_IN_FLIGHT || bytesInFlight >= MAX_BYTES_IN_FLIGHT;
+        return full;
     }
 
     /** Requests sent and not yet answered. */
@@ -124,6 +127,7 @@ public final class Connection implements AutoCloseable {
         int size = r.getSerializedSize() + Frames.MAX_VARINT32_BYTES;
         inFlight.add(new long[] {id, size});
         bytesInFlight += size;
+        full |= inFlight.size() >= MAX_IN_FLIGHT || bytesInFlight >= MAX_BYTES_IN_FLIGHT;
         unflushed = true;
         return id;
     }
@@ -178,6 +182,9 @@ public final class Connection implements AutoCloseable {
         }
         inFlight.remove();
         bytesInFlight -= oldest[1];
+        if (full && inFlight.size() <= MAX_IN_FLIGHT / 2 && bytesInFlight <= MAX_BYTES_IN_FLIGHT / 2) {
+            full = false;
+        }
         if (response.getResultCase() == Response.ResultCase.ERROR) {
             throw new ServerErrorException(response.getError().getCode(), response.getError().getMessage());
         }
