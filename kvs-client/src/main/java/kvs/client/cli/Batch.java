@@ -87,9 +87,23 @@ final class Batch {
      * Runs every line of {@code input}; returns the exit code: 0 if every line succeeded.
      *
      * @throws IOException if the connection failed (naming the oldest line unanswered), or the
-     *     input or the output could not be read or written
+     *     input or the output could not be read or written; the results of the lines before are
+     *     printed first
      */
     int run(BufferedReader input) throws IOException {
+        try {
+            return runLines(input);
+        } catch (IOException e) {
+            try {
+                out.flush();
+            } catch (IOException f) {
+                e.addSuppressed(f);
+            }
+            throw e;
+        }
+    }
+
+    private int runLines(BufferedReader input) throws IOException {
         long number = 0;
         String text;
         while (true) {

@@ -6,11 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import kvs.client.KvsClient;
+import kvs.common.Frames;
 import kvs.common.HostPort;
+import kvs.proto.Done;
+import kvs.proto.Request;
+import kvs.proto.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -114,6 +121,30 @@ class BatchTest extends CliServerTest {
     void noServer_failsWithTheConnectionsMessage() {
         assertEquals(1, run("get a\n".getBytes(UTF_8), "--batch", "-", "--addr", "127.0.0.1:1"));
         assertTrue(err().contains("cannot connect to 127.0.0.1:1"), err());
+    }
+
+    @Test
+    void aConnectionLostMidway_printsTheLinesAnswered_andNamesTheFirstUnanswered() throws Exception {
+        try (ServerSocket standIn = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread answersTwo = new Thread(() -> {
+                try (Socket s = standIn.accept()) {
+                    for (int i = 0; i < 2; i++) {
+                        Request r = Request.parseFrom(Frames.read(s.getInputStream(), 1 << 20));
+                        Frames.write(s.getOutputStream(), Response.newBuilder().setId(r.getId())
+                                .setDone(Done.getDefaultInstance()).build());
+                    }
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            answersTwo.start();
+            assertEquals(1, run("set a 1\nset b 2\nset c 3\nset d 4\n".getBytes(UTF_8), "--batch", "-",
+                    "--addr", "127.0.0.1:" + standIn.getLocalPort()));
+            answersTwo.join(10_000);
+        }
+        assertEquals("OK\nOK\n", out());
+        assertTrue(err().contains("kvs-client: line 3 (set c 3): connection to 127.0.0.1:"), err());
     }
 
     @Test
