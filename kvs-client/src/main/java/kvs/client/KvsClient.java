@@ -1,28 +1,16 @@
 package kvs.client;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import kvs.common.Frames;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import kvs.common.HostPort;
-import kvs.common.Limits;
 import kvs.proto.Backup;
 import kvs.proto.Compact;
-import kvs.proto.Get;
 import kvs.proto.Incr;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
-import kvs.proto.Rm;
 import kvs.proto.Set;
 import kvs.proto.SetCondition;
 import kvs.proto.Stats;
@@ -31,10 +19,10 @@ import kvs.proto.Stats;
  * A connection to a kvs server: {@code set}, {@code get}, {@code remove}; conditional sets and
  * {@code incr}, each atomic on the server.
  *
- * <p>Thread-safe: calls from many threads are serialized on the one connection, one request in
- * flight at a time. It uses a plain blocking socket, so that a one-shot command pays for nothing
- * it does not use. If the connection fails or a response times out, the client is closed and
- * every later call fails: open a new one.
+ * <p>Thread-safe: calls from many threads are serialized on the one connection, one call at a
+ * time; {@link #getAll} pipelines its requests on it ({@link Connection}). It uses a plain
+ * blocking socket, so that a one-shot command pays for nothing it does not use. If the connection
+ * fails or a response times out, the client is closed and every later call fails: open a new one.
  *
  * <pre>{@code
  * try (KvsClient kvs = KvsClient.connect(HostPort.parse("127.0.0.1:4000"))) {
@@ -45,20 +33,11 @@ import kvs.proto.Stats;
  */
 public final class KvsClient implements AutoCloseable {
 
-    private final HostPort address;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
-    /** The id of the last request sent; guarded by {@code this}. */
-    private long lastId;
-    /** Why the connection is unusable, or null; guarded by {@code this}. */
-    private IOException broken;
+    /** The connection; guarded by {@code this}. */
+    private final Connection connection;
 
-    private KvsClient(HostPort address, Socket socket) throws IOException {
-        this.address = address;
-        this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    private KvsClient(Connection connection) {
+        this.connection = connection;
     }
 
     public static KvsClient connect(HostPort address) throws IOException {
@@ -71,49 +50,32 @@ public final class KvsClient implements AutoCloseable {
      * @throws IOException naming the address and the cause if no connection can be made
      */
     public static KvsClient connect(HostPort address, ClientOptions options) throws IOException {
-        InetSocketAddress target = address.toSocketAddress();
-        if (target.isUnresolved()) {
-            throw new IOException("cannot connect to " + address + ": unknown host '"
-                    + address.host() + "': check the name, or give an IP address (--addr 127.0.0.1:4000)");
-        }
-        Socket socket = new Socket();
-        try {
-            socket.setTcpNoDelay(true);
-            socket.connect(target, (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, options.requestTimeout().toMillis()));
-            return new KvsClient(address, socket);
-        } catch (SocketTimeoutException e) {
-            socket.close();
-            throw new IOException("cannot connect to " + address + ": no answer within "
-                    + options.connectTimeout().toMillis() + " ms: check that the host is up and the port"
-                    + " open to you; on a slow network, raise --connect-timeout", e);
-        } catch (java.net.ConnectException e) {
-            socket.close();
-            throw new IOException("cannot connect to " + address + ": " + e.getMessage() + ": is kvs-server"
-                    + " running and listening there? (its log says where: 'listening on ...'; check --addr)", e);
-        } catch (IOException e) {
-            socket.close();
-            throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
-        }
+        return new KvsClient(Connection.connect(address, options));
     }
 
     /** Sets {@code key} to {@code value}. */
-    public void set(byte[] key, byte[] value) throws IOException {
-        Response r = call(Request.newBuilder().setSet(Set.newBuilder()
-                .setKey(wrap(key)).setValue(wrap(value))));
-        if (r.getResultCase() != Response.ResultCase.DONE) {
-            throw unexpected(r);
-        }
+    public synchronized void set(byte[] key, byte[] value) throws IOException {
+        connection.expectDone(call(Requests.set(key, value)));
+    }
+
+    /**
+     * Sets each key of {@code pairs} to its value, in the map's order (a later pair of one key
+     * wins), with one {@code SetMany} request: all are applied, or, if the server refuses any
+     * (too large, a storage error), none. Readers may see some keys set before others
+     * (docs/PROTOCOL.md, "SetMany").
+     */
+    public synchronized void setAll(Map<byte[], byte[]> pairs) throws IOException {
+        connection.expectDone(call(Requests.setMany(pairs)));
     }
 
     /** Sets {@code key} to {@code value} only if the server does not hold it; returns whether it did. */
-    public boolean setIfAbsent(byte[] key, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value)).setCondition(SetCondition.SET_IF_ABSENT));
+    public synchronized boolean setIfAbsent(byte[] key, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value)).setCondition(SetCondition.SET_IF_ABSENT));
     }
 
     /** Sets {@code key} to {@code value} only if the server holds it; returns whether it did. */
-    public boolean setIfPresent(byte[] key, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value)).setCondition(SetCondition.SET_IF_PRESENT));
+    public synchronized boolean setIfPresent(byte[] key, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value)).setCondition(SetCondition.SET_IF_PRESENT));
     }
 
     /**
@@ -121,9 +83,9 @@ public final class KvsClient implements AutoCloseable {
      * (a missing key matches nothing): checked and written atomically by the server. Returns
      * whether it did.
      */
-    public boolean compareAndSet(byte[] key, byte[] expected, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(wrap(key)).setValue(wrap(value))
-                .setCondition(SetCondition.SET_IF_EQUAL).setExpected(wrap(expected)));
+    public synchronized boolean compareAndSet(byte[] key, byte[] expected, byte[] value) throws IOException {
+        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value))
+                .setCondition(SetCondition.SET_IF_EQUAL).setExpected(Requests.wrap(expected)));
     }
 
     private boolean setIf(Set.Builder set) throws IOException {
@@ -131,7 +93,7 @@ public final class KvsClient implements AutoCloseable {
         return switch (r.getResultCase()) {
             case DONE -> true;
             case NOT_APPLIED -> false;
-            default -> throw unexpected(r);
+            default -> throw connection.unexpected(r);
         };
     }
 
@@ -142,40 +104,65 @@ public final class KvsClient implements AutoCloseable {
      * @throws ServerErrorException ({@code BAD_REQUEST}) if the value is not such an integer, or
      *     the sum would overflow; nothing is written
      */
-    public long incr(byte[] key, long by) throws IOException {
-        Response r = call(Request.newBuilder().setIncr(Incr.newBuilder().setKey(wrap(key)).setBy(by)));
+    public synchronized long incr(byte[] key, long by) throws IOException {
+        Response r = call(Request.newBuilder().setIncr(Incr.newBuilder().setKey(Requests.wrap(key)).setBy(by)));
         if (r.getResultCase() != Response.ResultCase.INTEGER) {
-            throw unexpected(r);
+            throw connection.unexpected(r);
         }
         return r.getInteger().getValue();
     }
 
     /** The value of {@code key}, or {@code null} if the server does not hold it. */
-    public byte[] get(byte[] key) throws IOException {
-        Response r = call(Request.newBuilder().setGet(Get.newBuilder().setKey(wrap(key))));
-        return switch (r.getResultCase()) {
-            case VALUE -> r.getValue().getValue().toByteArray();
-            case NOT_FOUND -> null;
-            default -> throw unexpected(r);
-        };
+    public synchronized byte[] get(byte[] key) throws IOException {
+        return connection.value(call(Requests.get(key)));
+    }
+
+    /**
+     * The values of {@code keys}, in their order, {@code null} for a key the server does not
+     * hold. One {@code Get} a key, pipelined on the connection: a round trip for the lot, not one
+     * a key. Each get is answered on its own, so a key set meanwhile by another client may be
+     * seen old or new independently of the others.
+     *
+     * @throws ServerErrorException the first error the server answered (a key over its limit):
+     *     the rest of the gets already sent are read and dropped, and the connection stays usable
+     */
+    public synchronized List<byte[]> getAll(byte[]... keys) throws IOException {
+        List<byte[]> values = new ArrayList<>(keys.length);
+        int sent = 0;
+        while (values.size() < keys.length) {
+            if (sent < keys.length && !connection.full()) {
+                connection.send(Requests.get(keys[sent++]));
+                continue;
+            }
+            try {
+                values.add(connection.value(connection.receive()));
+            } catch (ServerErrorException e) {
+                drain(e);
+                throw e;
+            }
+        }
+        return values;
+    }
+
+    /** Reads the responses still in flight after {@code first}, so that the next call gets its own. */
+    private void drain(ServerErrorException first) throws IOException {
+        while (connection.inFlight() > 0) {
+            try {
+                connection.receive();
+            } catch (ServerErrorException e) {
+                first.addSuppressed(e);
+            }
+        }
     }
 
     /** Removes {@code key}; returns whether the server held it. */
-    public boolean remove(byte[] key) throws IOException {
-        Response r = call(Request.newBuilder().setRm(Rm.newBuilder().setKey(wrap(key))));
-        return switch (r.getResultCase()) {
-            case DONE -> true;
-            case NOT_FOUND -> false;
-            default -> throw unexpected(r);
-        };
+    public synchronized boolean remove(byte[] key) throws IOException {
+        return connection.removed(call(Requests.rm(key)));
     }
 
     /** Asks the server to compact its store now; returns when the compaction has finished. */
-    public void compact() throws IOException {
-        Response r = call(Request.newBuilder().setCompact(Compact.getDefaultInstance()));
-        if (r.getResultCase() != Response.ResultCase.DONE) {
-            throw unexpected(r);
-        }
+    public synchronized void compact() throws IOException {
+        connection.expectDone(call(Request.newBuilder().setCompact(Compact.getDefaultInstance())));
     }
 
     /**
@@ -183,108 +170,36 @@ public final class KvsClient implements AutoCloseable {
      * {@code --backup-root}; returns when the copy is written and fsynced. The copy opens as a
      * store (kvs-server --dir) holding every write acknowledged before the call.
      */
-    public void backup(String name) throws IOException {
-        Response r = call(Request.newBuilder().setBackup(Backup.newBuilder().setDir(name)));
-        if (r.getResultCase() != Response.ResultCase.DONE) {
-            throw unexpected(r);
-        }
+    public synchronized void backup(String name) throws IOException {
+        connection.expectDone(call(Request.newBuilder().setBackup(Backup.newBuilder().setDir(name))));
     }
 
     /** Asks the server whether it is there; returns normally if it answered. */
-    public void ping() throws IOException {
-        Response r = call(Request.newBuilder().setPing(Ping.getDefaultInstance()));
-        if (r.getResultCase() != Response.ResultCase.DONE) {
-            throw unexpected(r);
-        }
+    public synchronized void ping() throws IOException {
+        connection.expectDone(call(Request.newBuilder().setPing(Ping.getDefaultInstance())));
     }
 
     /** The server's figures by name (docs/PROTOCOL.md, "Stats"), sorted by name. */
-    public java.util.SortedMap<String, Long> stats() throws IOException {
+    public synchronized java.util.SortedMap<String, Long> stats() throws IOException {
         Response r = call(Request.newBuilder().setStats(Stats.getDefaultInstance()));
         if (r.getResultCase() != Response.ResultCase.STATS) {
-            throw unexpected(r);
+            throw connection.unexpected(r);
         }
         return new java.util.TreeMap<>(r.getStats().getValuesMap());
     }
 
     public HostPort address() {
-        return address;
+        return connection.address();
     }
 
     @Override
     public synchronized void close() throws IOException {
-        if (broken == null) {
-            broken = new IOException("the client is closed");
-        }
-        socket.close();
+        connection.close();
     }
 
     /** Sends one request and reads its response; an {@code Error} response becomes an exception. */
     private synchronized Response call(Request.Builder request) throws IOException {
-        if (broken != null) {
-            throw new IOException("connection to " + address + " is unusable: " + broken.getMessage(),
-                    broken);
-        }
-        long id = ++lastId;
-        Response response;
-        try {
-            Frames.write(out, request.setId(id).build());
-            out.flush();
-            byte[] frame = Frames.read(in, Limits.MAX_RESPONSE_FRAME_BYTES);
-            if (frame == null) {
-                throw new EOFException("the server closed the connection");
-            }
-            response = Response.parseFrom(frame);
-        } catch (SocketTimeoutException e) {
-            throw fail(new IOException("no response from " + address + " within "
-                    + socket.getSoTimeout() + " ms: the server may be overloaded or stuck, or busy with a long"
-                    + " request of this connection (a compaction); raise --timeout to wait longer", e));
-        } catch (InvalidProtocolBufferException | Frames.FrameException e) {
-            throw fail(notKvs(e));
-        } catch (EOFException e) {
-            // Bytes that ended inside what a kvs frame declared: another protocol's reply, mostly.
-            throw fail(e.getMessage() != null && e.getMessage().startsWith("stream ended inside")
-                    ? notKvs(e) : new IOException("connection to " + address + " failed: " + e.getMessage(), e));
-        } catch (IOException e) {
-            throw fail(new IOException("connection to " + address + " failed: " + e.getMessage(), e));
-        }
-        if (response.getResultCase() == Response.ResultCase.ERROR) {
-            if (response.getId() != id) {
-                // An error with another id (0) means the server could not read the request.
-                fail(new IOException("the server closed the connection"));
-            }
-            throw new ServerErrorException(response.getError().getCode(),
-                    response.getError().getMessage());
-        }
-        if (response.getId() != id) {
-            throw fail(new IOException("response id " + response.getId() + " does not match request id "
-                    + id + " from " + address));
-        }
-        return response;
-    }
-
-    /** A reply that is not a kvs response: most likely not a kvs server at all. */
-    private IOException notKvs(IOException e) {
-        return new IOException(address + " does not answer in the kvs protocol (" + e.getMessage()
-                + "): check that --addr is a kvs-server's --addr, not its --resp-addr (Redis protocol)"
-                + " or another program's port", e);
-    }
-
-    private synchronized IOException fail(IOException e) {
-        broken = e;
-        try {
-            socket.close();
-        } catch (IOException c) {
-            e.addSuppressed(c);
-        }
-        return e;
-    }
-
-    private IOException unexpected(Response r) {
-        return fail(new IOException("unexpected response from " + address + ": " + r.getResultCase()));
-    }
-
-    private static ByteString wrap(byte[] bytes) {
-        return UnsafeByteOperations.unsafeWrap(bytes);
+        connection.send(request);
+        return connection.receive();
     }
 }

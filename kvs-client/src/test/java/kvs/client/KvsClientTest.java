@@ -245,6 +245,69 @@ class KvsClientTest {
         assertEquals(1600, server.store().size());
     }
 
+    @Test
+    void getAll_valuesInOrder_nullForMissing_pipelinedBeyondTheWindow() throws IOException {
+        int n = Connection.MAX_IN_FLIGHT * 3 + 7;
+        byte[][] keys = new byte[n][];
+        java.util.Map<byte[], byte[]> pairs = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            keys[i] = b("k" + i);
+            if (i % 3 != 0) {
+                pairs.put(keys[i], b("v" + i));
+            }
+        }
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.setAll(pairs);
+            List<byte[]> values = kvs.getAll(keys);
+            assertEquals(n, values.size());
+            for (int i = 0; i < n; i++) {
+                if (i % 3 == 0) {
+                    assertNull(values.get(i), "k" + i);
+                } else {
+                    assertArrayEquals(b("v" + i), values.get(i), "k" + i);
+                }
+            }
+            assertEquals(List.of(), kvs.getAll());
+            assertArrayEquals(b("v1"), kvs.get(b("k1")), "the connection is in step after a getAll");
+        }
+    }
+
+    @Test
+    void setAll_laterPairOfAKeyWins() throws IOException {
+        java.util.Map<byte[], byte[]> pairs = new java.util.LinkedHashMap<>();
+        pairs.put(b("a"), b("1"));
+        pairs.put(b("a"), b("2")); // another array: another map key, the same kvs key
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            kvs.setAll(pairs);
+            assertArrayEquals(b("2"), kvs.get(b("a")));
+        }
+    }
+
+    @Test
+    void setAll_aPairTheServerRefuses_setsNone() throws IOException {
+        java.util.Map<byte[], byte[]> pairs = new java.util.LinkedHashMap<>();
+        pairs.put(b("ok"), b("1"));
+        pairs.put(b("big"), new byte[(32 << 20) + 1]);
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            ServerErrorException e = assertThrows(ServerErrorException.class, () -> kvs.setAll(pairs));
+            assertEquals(ErrorCode.TOO_LARGE, e.code());
+            assertNull(kvs.get(b("ok")), "all or nothing");
+        }
+    }
+
+    @Test
+    void getAll_anErrorMidway_isThrown_andTheConnectionStaysInStep() throws IOException {
+        try (KvsServer small = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("small"))
+                .withMaxKeyBytes(8));
+                KvsClient kvs = KvsClient.connect(new HostPort("127.0.0.1", small.localAddress().getPort()))) {
+            kvs.set(b("a"), b("1"));
+            ServerErrorException e = assertThrows(ServerErrorException.class,
+                    () -> kvs.getAll(b("a"), b("a-key-over-8-bytes"), b("a")));
+            assertEquals(ErrorCode.TOO_LARGE, e.code());
+            assertArrayEquals(b("1"), kvs.get(b("a")), "the gets after the error were read and dropped");
+        }
+    }
+
     static byte[] b(String s) {
         return s.getBytes(UTF_8);
     }

@@ -1,18 +1,25 @@
 package kvs.client.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import kvs.client.ClientOptions;
+import kvs.client.Connection;
 import kvs.client.KvsClient;
 import kvs.common.HostPort;
 import kvs.common.cli.Converters;
@@ -36,7 +43,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | incr | compact | backup | ping | stats | bench | help)",
+        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | compact | backup | ping | stats | bench | help)",
         description = "Sets, gets, removes and increments keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
@@ -45,11 +52,13 @@ import picocli.CommandLine.Spec;
             "  kvs-client set --key-hex 00ff --value-hex 0a0b0c",
             "  kvs-client set lock me --if-absent", "  kvs-client set version 2 --if-equal 1",
             "  kvs-client incr visits", "  kvs-client incr stock -5",
-            "  kvs-client rm greeting", "  kvs-client compact --timeout 10m"},
+            "  kvs-client rm greeting", "  kvs-client mset a 1 b 2", "  kvs-client mget a b",
+            "  kvs-client --batch commands.txt", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server (incr of a value that is not an integer),"
-                + " rm of a missing key, set --if-... whose condition did not hold (nothing set)",
+                + " rm of a missing key, set --if-... whose condition did not hold (nothing set), a --batch line"
+                + " that failed",
             "2:usage error",
             "3:get --raw of a missing key"})
 public final class ClientMain implements Callable<Integer> {
@@ -177,6 +186,13 @@ public final class ClientMain implements Callable<Integer> {
             sub.getCommandSpec().versionProvider(new VersionProvider());
         }
         HelpFormat.apply(cmd, stdout == System.out);
+        cmd.setExecutionStrategy(parsed -> {
+            if (parsed.hasSubcommand() && (parsed.hasMatchedOption("--batch") || parsed.hasMatchedOption("--keep-going"))) {
+                throw new CommandLine.ParameterException(cmd, "--batch runs the commands of its file:"
+                        + " give no command with it (kvs-client --batch FILE [--keep-going])");
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cmd.setParameterExceptionHandler(new UsageErrors());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> failed(e, c.getErr()));
         return cmd;
@@ -194,6 +210,8 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("get", GetCommand.class);
         SUBCOMMANDS.put("rm", RmCommand.class);
         SUBCOMMANDS.put("incr", IncrCommand.class);
+        SUBCOMMANDS.put("mget", MgetCommand.class);
+        SUBCOMMANDS.put("mset", MsetCommand.class);
         SUBCOMMANDS.put("compact", CompactCommand.class);
         SUBCOMMANDS.put("backup", BackupCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);
@@ -203,7 +221,7 @@ public final class ClientMain implements Callable<Integer> {
 
     /** kvs-client's own options that take a value: the word after one is not a command. */
     private static final Set<String> VALUE_OPTIONS =
-            Set.of("--addr", "--connect-timeout", "--timeout");
+            Set.of("--addr", "--connect-timeout", "--timeout", "--batch");
 
     /** The first word of {@code args} that is neither an option nor an option's value, or null. */
     static String subcommandName(String[] args) {
@@ -218,10 +236,39 @@ public final class ClientMain implements Callable<Integer> {
         return null;
     }
 
+    @Option(names = "--batch", paramLabel = "FILE",
+            description = "Run the commands of FILE ('-': standard input), one a line, pipelined on one"
+                    + " connection; print one result a line. Stops at the first line that fails.")
+    Path batch;
+
+    @Option(names = "--keep-going", description = "With --batch: run every line, even after one failed.")
+    boolean keepGoing;
+
     @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get, rm, incr, compact, backup, ping, stats or bench");
+    public Integer call() throws IOException {
+        if (batch == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), keepGoing
+                    ? "--keep-going goes with --batch FILE"
+                    : "missing command: " + String.join(", ", SUBCOMMANDS.keySet()) + ", or --batch FILE");
+        }
+        try (BufferedReader input = batchInput();
+                Connection connection = Connection.connect(address, new ClientOptions(connectTimeout, requestTimeout))) {
+            OutputStream out = new BufferedOutputStream(stdout, 64 * 1024);
+            return new Batch(connection, spec, out, err(), keepGoing).run(input);
+        }
+    }
+
+    private BufferedReader batchInput() throws IOException {
+        if (batch.toString().equals("-")) {
+            return new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8.newDecoder()));
+        }
+        try {
+            return Files.newBufferedReader(batch, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException("cannot read batch file " + batch + ": no such file", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read batch file " + batch + ": " + e.getMessage(), e);
+        }
     }
 
     KvsClient connect() throws IOException {

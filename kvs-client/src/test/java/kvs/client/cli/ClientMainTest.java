@@ -22,40 +22,10 @@ import kvs.client.bench.Values;
 import kvs.common.HostPort;
 import kvs.server.KvsServer;
 import kvs.server.ServerConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kvs-client} run in-process against a real server: output, errors and exit codes. */
-class ClientMainTest {
-
-    @TempDir
-    Path dir;
-    KvsServer server;
-    String addr;
-
-    private ByteArrayOutputStream out;
-    private ByteArrayOutputStream err;
-
-    @BeforeEach
-    void start() throws IOException {
-        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("data"))
-                .withMaxValueBytes(1024 * 1024));
-        addr = "127.0.0.1:" + server.localAddress().getPort();
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        server.close();
-    }
-
-    private int run(byte[] stdin, String... args) {
-        out = new ByteArrayOutputStream();
-        err = new ByteArrayOutputStream();
-        // As main() builds it: with only the subcommand that args name, if they name one.
-        return ClientMain.commandLine(new ByteArrayInputStream(stdin), out, err, args).execute(args);
-    }
+class ClientMainTest extends CliServerTest {
 
     /** Runs with {@code --addr} of the test server appended. */
     private int client(String... args) {
@@ -63,14 +33,6 @@ class ClientMainTest {
         all.add("--addr");
         all.add(addr);
         return run(new byte[0], all.toArray(String[]::new));
-    }
-
-    private String out() {
-        return out.toString(UTF_8);
-    }
-
-    private String err() {
-        return err.toString(UTF_8);
     }
 
     @Test
@@ -109,6 +71,24 @@ class ClientMainTest {
         assertTrue(err().contains("KEY 'xyz' is not hex: give two hex digits a byte"), err());
         assertEquals(2, client("set", "k", "--value-hex", "abc"));
         assertTrue(err().contains("VALUE 'abc' is not hex"), err());
+    }
+
+    @Test
+    void mset_thenMget_aLineAKeyInOrder_nilForMissing() {
+        assertEquals(0, client("mset", "a", "1", "b", "two words"));
+        assertEquals("", out() + err());
+        assertEquals(0, client("mget", "b", "missing", "a"));
+        assertEquals("two words\n(nil)\n1\n", out());
+        assertEquals("", err());
+    }
+
+    @Test
+    void mset_oddCount_usageError_settingNothing() {
+        assertEquals(2, client("mset", "a", "1", "b"));
+        assertTrue(err().contains("KEY 'b' has no VALUE: give keys and values in pairs"), err());
+        assertEquals(0, client("mget", "a"));
+        assertEquals("(nil)\n", out());
+        assertEquals(2, client("mget"));
     }
 
     @Test
@@ -514,7 +494,7 @@ class ClientMainTest {
                 type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
-        assertEquals(List.of("set", "get", "rm", "incr", "compact", "backup", "ping", "stats", "bench", "help"),
+        assertEquals(List.of("set", "get", "rm", "incr", "mget", "mset", "compact", "backup", "ping", "stats", "bench", "help"),
                 new ArrayList<>(all));
     }
 
@@ -530,7 +510,8 @@ class ClientMainTest {
         assertEquals(2, run(new byte[0], "gett", "k"));
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
-        for (String name : List.of("set", "get", "rm", "incr", "compact", "backup", "ping", "stats", "bench")) {
+        for (String name : List.of("set", "get", "rm", "incr", "mget", "mset", "compact", "backup", "ping", "stats",
+                "bench", "--batch")) {
             assertTrue(out().contains(name), name + " in " + out());
         }
     }

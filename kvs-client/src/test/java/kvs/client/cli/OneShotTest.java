@@ -81,7 +81,8 @@ class OneShotTest {
             "get @args", "get k --key-hex", "set k --value-file f", "get k -h", "get k --help",
             "get k -V", "ping k", "--addr 127.0.0.1:4000 get k", "get ''", "get k --timeout=-1s",
             "get k --timeout -1s", "set k v --if-absent", "set k v --if-present", "set k v --if-equal old",
-            "set k v --if-equal=old", "set --if-absent k v", "incr k", "incr k 5"}) {
+            "set k v --if-equal=old", "set --if-absent k v", "incr k", "incr k 5",
+            "--batch -", "--batch f --keep-going", "get k --batch f", "set k v --batch -", "rm k --keep-going"}) {
             assertNull(OneShot.parse(split(line)), line);
         }
     }
