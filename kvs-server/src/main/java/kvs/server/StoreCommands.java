@@ -195,6 +195,12 @@ final class StoreCommands {
                 }
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
+                case SCAN -> done(KeyQueries.scan(store, id, request.getScan()));
+                case COUNT -> done(KeyQueries.counted(id, store.size()));
+                case EXISTS -> {
+                    List<byte[]> keys = KeyQueries.existsKeys(request, mayWait);
+                    yield keys == null ? null : done(KeyQueries.counted(id, store.exists(keys)));
+                }
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
@@ -281,13 +287,13 @@ final class StoreCommands {
             }
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
-            case COMPACT, PING, STATS -> {
-                return null;
+            case COMPACT, PING, STATS, SCAN, COUNT, EXISTS -> {
+                return KeyQueries.validate(request);
             }
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
                         + " has no command this server knows; send one of set, get, rm, set_many,"
-                        + " compact, ping, stats");
+                        + " compact, ping, stats, scan, count, exists");
             }
         }
         return validateKey(key);
