@@ -36,14 +36,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | compact | ping | stats | bench | help)",
-        description = "Sets, gets and removes keys on a kvs server.",
+        synopsisSubcommandLabel = "(set | get | rm | scan | exists | count | compact | ping | stats | bench | help)",
+        description = "Sets, gets, removes, lists and counts keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
             "  kvs-client get photo --raw > photo.jpg",
             "  kvs-client set --key-hex 00ff --value-hex 0a0b0c",
-            "  kvs-client rm greeting", "  kvs-client compact --timeout 10m"},
+            "  kvs-client rm greeting", "  kvs-client scan --prefix user: --limit 10",
+            "  kvs-client exists greeting photo", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server, rm of a missing key",
@@ -190,6 +191,9 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("set", SetCommand.class);
         SUBCOMMANDS.put("get", GetCommand.class);
         SUBCOMMANDS.put("rm", RmCommand.class);
+        SUBCOMMANDS.put("scan", ScanCommand.class);
+        SUBCOMMANDS.put("exists", ExistsCommand.class);
+        SUBCOMMANDS.put("count", CountCommand.class);
         SUBCOMMANDS.put("compact", CompactCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);
         SUBCOMMANDS.put("stats", StatsCommand.class);
@@ -216,7 +220,7 @@ public final class ClientMain implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: set, get, rm, compact, ping, stats or bench");
+                "missing command: set, get, rm, scan, exists, count, compact, ping, stats or bench");
     }
 
     KvsClient connect() throws IOException {
