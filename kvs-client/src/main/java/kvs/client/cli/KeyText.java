@@ -19,6 +19,9 @@ final class KeyText {
     }
 
     static String escaped(byte[] key) {
+        if (printableAscii(key)) {
+            return new String(key, StandardCharsets.ISO_8859_1); // the common case, without a decoder
+        }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(key);
@@ -47,6 +50,15 @@ final class KeyText {
             }
         }
         return s.toString();
+    }
+
+    private static boolean printableAscii(byte[] key) {
+        for (byte b : key) {
+            if (b < 0x20 || b == 0x7f || b == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void hexByte(StringBuilder s, byte b) {

@@ -59,11 +59,15 @@ final class ScanCommand implements Callable<Integer> {
             byte[] cursor = null;
             while (left > 0) {
                 KeyPage page = kvs.scanPage(cursor, p, (int) Math.min(pageSize, left));
+                // A page at a time: out flushes at each println, a write to the OS each.
+                StringBuilder lines = new StringBuilder();
                 for (byte[] key : page.keys()) {
                     if (left-- > 0) {
-                        out.println(hex ? HexFormat.of().formatHex(key) : KeyText.escaped(key));
+                        lines.append(hex ? HexFormat.of().formatHex(key) : KeyText.escaped(key)).append('\n');
                     }
                 }
+                out.print(lines);
+                out.flush();
                 if (page.done()) {
                     break;
                 }
