@@ -67,7 +67,8 @@ final class KeyQueries {
 
     /** One scan page; a cursor the store did not give is the client's error, not the server's. */
     static Response scan(Store store, long id, Scan scan) {
-        int limit = scan.getLimit() == 0 ? DEFAULT_SCAN_LIMIT : Math.min(scan.getLimit(), MAX_SCAN_LIMIT);
+        long asked = Integer.toUnsignedLong(scan.getLimit()); // a uint32: over 2^31 reads negative
+        int limit = asked == 0 ? DEFAULT_SCAN_LIMIT : (int) Math.min(asked, MAX_SCAN_LIMIT);
         long cursor = scan.getCursor().isEmpty() ? 0 : scan.getCursor().asReadOnlyByteBuffer().getLong();
         kvs.store.ScanPage page;
         try {

@@ -98,6 +98,7 @@ class KeyQueryRequestTest {
         assertEquals(KeyQueries.DEFAULT_SCAN_LIMIT, r.getScanPage().getKeysCount());
         assertFalse(r.getScanPage().getCursor().isEmpty());
         assertEquals(1_200, scanAll("", Integer.MAX_VALUE, KeyQueries.MAX_SCAN_LIMIT).size());
+        assertEquals(1_200, scanAll("", -1, KeyQueries.MAX_SCAN_LIMIT).size(), "limit 2^32 - 1");
     }
 
     @Test
