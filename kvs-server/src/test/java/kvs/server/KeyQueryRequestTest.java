@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import kvs.common.HostPort;
@@ -77,6 +78,20 @@ class KeyQueryRequestTest {
             cursor = r.getScanPage().getCursor();
         }
         return keys;
+    }
+
+    @Test
+    void exchange_inRawBytes_matchesProtocolDoc() throws IOException {
+        assertEquals(Response.ResultCase.DONE, c.call(set(1, "a1", "v")).getResultCase());
+        // Request{id:2, count{}} -> Response{id:2, counted{count:1}}
+        c.send(HexFormat.of().parseHex("04" + "0802" + "5200"));
+        assertEquals("06" + "0802" + "4a02" + "0801", HexFormat.of().formatHex(c.in.readNBytes(7)));
+        // Request{id:3, exists{keys:["a1", "b"]}} -> Response{id:3, counted{count:1}}
+        c.send(HexFormat.of().parseHex("0b" + "0803" + "5a07" + "0a026131" + "0a0162"));
+        assertEquals("06" + "0803" + "4a02" + "0801", HexFormat.of().formatHex(c.in.readNBytes(7)));
+        // Request{id:4, scan{prefix:"a", limit:2}} -> Response{id:4, scan_page{keys:["a1"]}}: no cursor, done
+        c.send(HexFormat.of().parseHex("09" + "0804" + "4a05" + "120161" + "1802"));
+        assertEquals("08" + "0804" + "4204" + "0a026131", HexFormat.of().formatHex(c.in.readNBytes(9)));
     }
 
     @Test
