@@ -46,6 +46,7 @@ import java.util.concurrent.locks.StampedLock;
  * Lookups are lock-free in the common case: an optimistic read of a {@link StampedLock},
  * validated, and retried under the read lock if a writer intervened. Every change takes the write
  * lock. The store serializes its writers; compaction's {@link #replaceIfAt} is the other writer.
+ * A scan ({@link #scan}) holds the read lock for one bounded page of entries at a time.
  */
 final class Keydir {
 
