@@ -1,23 +1,30 @@
 package kvs.client;
 
+import com.google.protobuf.ByteString;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import kvs.common.HostPort;
 import kvs.proto.Backup;
 import kvs.proto.Compact;
+import kvs.proto.Count;
+import kvs.proto.Exists;
 import kvs.proto.Incr;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
+import kvs.proto.Scan;
 import kvs.proto.Set;
 import kvs.proto.SetCondition;
 import kvs.proto.Stats;
 
 /**
  * A connection to a kvs server: {@code set}, {@code get}, {@code remove}; conditional sets and
- * {@code incr}, each atomic on the server.
+ * {@code incr}, each atomic on the server; {@code scan}, {@code count}, {@code exists}.
  *
  * <p>Thread-safe: calls from many threads are serialized on the one connection, one call at a
  * time; {@link #getAll} pipelines its requests on it ({@link Connection}). It uses a plain
@@ -186,6 +193,84 @@ public final class KvsClient implements AutoCloseable {
             throw connection.unexpected(r);
         }
         return new java.util.TreeMap<>(r.getStats().getValuesMap());
+    }
+
+    /** How many keys the server holds. */
+    public synchronized long count() throws IOException {
+        return counted(call(Request.newBuilder().setCount(Count.getDefaultInstance())));
+    }
+
+    /** How many of {@code keys} the server holds; a key given twice counts twice. At least one key. */
+    public synchronized long exists(byte[]... keys) throws IOException {
+        if (keys.length == 0) {
+            throw new IllegalArgumentException("exists needs at least one key");
+        }
+        Exists.Builder e = Exists.newBuilder();
+        for (byte[] k : keys) {
+            e.addKeys(Requests.wrap(k));
+        }
+        return counted(call(Request.newBuilder().setExists(e)));
+    }
+
+    private long counted(Response r) throws IOException {
+        if (r.getResultCase() != Response.ResultCase.COUNTED) {
+            throw connection.unexpected(r);
+        }
+        return r.getCounted().getCount();
+    }
+
+    /**
+     * One page of a scan over the keys starting with {@code prefix} (empty: all): pass
+     * {@code cursor} {@code null} for the first page, then each page's cursor until a page is
+     * {@link KeyPage#done}. At most {@code limit} keys a page (0: the server's default); what a scan
+     * sees is in docs/PROTOCOL.md, "Scan".
+     */
+    public synchronized KeyPage scanPage(byte[] cursor, byte[] prefix, int limit) throws IOException {
+        Response r = call(Request.newBuilder().setScan(Scan.newBuilder()
+                .setCursor(cursor == null ? ByteString.EMPTY : Requests.wrap(cursor))
+                .setPrefix(Requests.wrap(prefix)).setLimit(limit)));
+        if (r.getResultCase() != Response.ResultCase.SCAN_PAGE) {
+            throw connection.unexpected(r);
+        }
+        List<byte[]> keys = new ArrayList<>(r.getScanPage().getKeysCount());
+        for (ByteString k : r.getScanPage().getKeysList()) {
+            keys.add(k.toByteArray());
+        }
+        ByteString next = r.getScanPage().getCursor();
+        return new KeyPage(keys, next.isEmpty() ? null : next.toByteArray());
+    }
+
+    /**
+     * Every key starting with {@code prefix}, fetched {@code limit} a page as the iteration
+     * reaches them ({@link #scanPage}). Each iteration is a new scan. A failure to fetch a page is
+     * thrown from {@code hasNext} as an {@link UncheckedIOException}.
+     */
+    public Iterable<byte[]> scan(byte[] prefix, int limit) {
+        return () -> new Iterator<>() {
+            private KeyPage page;
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                while (page == null || (next == page.keys().size() && !page.done())) {
+                    try {
+                        page = scanPage(page == null ? null : page.cursor(), prefix, limit);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    next = 0;
+                }
+                return next < page.keys().size();
+            }
+
+            @Override
+            public byte[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.keys().get(next++);
+            }
+        };
     }
 
     public HostPort address() {

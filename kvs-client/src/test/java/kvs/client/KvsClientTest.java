@@ -94,6 +94,29 @@ class KvsClientTest {
     }
 
     @Test
+    void scan_count_exists() throws IOException {
+        try (KvsClient kvs = KvsClient.connect(address)) {
+            for (int i = 0; i < 25; i++) {
+                kvs.set(b("a" + i), b("v"));
+            }
+            kvs.set(b("b"), b("v"));
+            assertEquals(26, kvs.count());
+            assertEquals(2, kvs.exists(b("a1"), b("b"), b("c")));
+            List<String> keys = new ArrayList<>();
+            kvs.scan(b("a"), 4).forEach(k -> keys.add(new String(k, UTF_8)));
+            assertEquals(25, keys.size());
+            assertEquals(25, keys.stream().distinct().filter(k -> k.startsWith("a")).count());
+            KeyPage first = kvs.scanPage(null, b(""), 10);
+            assertEquals(10, first.keys().size());
+            assertFalse(first.done());
+            assertFalse(kvs.scan(b("zzz"), 0).iterator().hasNext());
+            ServerErrorException e = assertThrows(ServerErrorException.class,
+                    () -> kvs.scanPage(b("bad"), b(""), 10));
+            assertEquals(ErrorCode.BAD_REQUEST, e.code());
+        }
+    }
+
+    @Test
     void ipv6Loopback_bracketedAddress() throws IOException {
         try (KvsServer v6 = KvsServer.start(ServerConfig.of(HostPort.parse("[::1]:0"),
                 dir.resolve("v6")))) {

@@ -102,6 +102,13 @@ final class RespCommandTable {
                 Arg.key().asMultiple());
         add("exists", -2, "readonly fast", 1, -1, 1, "keyspace", "Counts the given keys that exist.",
                 Arg.key().asMultiple());
+        add("scan", -2, "readonly", 0, 0, 0, "generic",
+                "Returns a page of keys and the cursor of the next (0: done). MATCH takes a prefix and"
+                        + " '*' only; COUNT: keys a page, at most 10000; TYPE: string only.",
+                new Arg("cursor", "integer", false, false, List.of()),
+                new Arg("match", "pattern", true, false, List.of()),
+                new Arg("count", "integer", true, false, List.of()),
+                new Arg("type", "string", true, false, List.of()));
         add("mget", -2, "readonly fast", 1, -1, 1, "string", "Returns the values of keys.",
                 Arg.key().asMultiple());
         add("mset", -3, "write denyoom", 1, -1, 2, "string", "Sets several keys, appended as one batch.",

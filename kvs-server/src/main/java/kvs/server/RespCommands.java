@@ -40,6 +40,8 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     private static final AtomicLong CLIENT_IDS = new AtomicLong();
     private static final Request PING = Request.newBuilder().setPing(Ping.getDefaultInstance()).build();
     private static final Request STATS = Request.newBuilder().setStats(Stats.getDefaultInstance()).build();
+    private static final Request COUNT = Request.newBuilder().setCount(kvs.proto.Count.getDefaultInstance()).build();
+    private static final Render COUNTED = Render.of(Kind.COUNTED, 1);
     private static final RespValue OK = RespValue.simple("OK");
     private static final Render BULK = Render.of(Kind.BULK, 1);
     private static final Render LENGTH = Render.of(Kind.LENGTH, 1);
@@ -131,7 +133,14 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
                 }
                 send(ctx, Render.of(Kind.COUNT, rms.size()), rms);
             }
-            case "exists" -> send(ctx, Render.of(Kind.COUNT, args.length - 1), gets(args, 1));
+            case "exists" -> {
+                // One Exists: the keydir alone, no value read.
+                kvs.proto.Exists.Builder exists = kvs.proto.Exists.newBuilder();
+                for (int i = 1; i < args.length; i++) {
+                    exists.addKeys(bytes(args[i]));
+                }
+                send(ctx, COUNTED, request().setExists(exists).build());
+            }
             case "mget" -> send(ctx, Render.of(Kind.ARRAY, args.length - 1), gets(args, 1));
             case "mset" -> {
                 if (args.length % 2 != 1) {
@@ -166,7 +175,15 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             case "hello" -> hello(ctx, args);
             case "select" -> reply(ctx, "0".equals(text(args[1])) ? OK
                     : RespValue.error("ERR DB index is out of range (kvs has one database, 0)"));
-            case "dbsize" -> send(ctx, Render.fromStats(s -> RespValue.integer(s.getOrDefault("keys", 0L))), STATS);
+            case "dbsize" -> send(ctx, COUNTED, COUNT);
+            case "scan" -> {
+                RespScan.Parsed scan = RespScan.parse(args);
+                if (scan.error() != null) {
+                    reply(ctx, RespValue.error(scan.error()));
+                } else {
+                    send(ctx, Render.of(Kind.SCAN, 1), scan.request());
+                }
+            }
             case "info" -> info(ctx, args);
             case "command" -> command(ctx, args);
             case "client" -> client(ctx, args);

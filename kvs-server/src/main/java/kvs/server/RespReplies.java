@@ -29,8 +29,12 @@ final class RespReplies implements ReplyWriter {
         BULK,
         /** +OK once every part is done (SET, MSET); null for a conditional set not applied. */
         OK,
-        /** The number of parts that found their key: DEL, EXISTS. */
+        /** The number of parts that found their key: DEL. */
         COUNT,
+        /** The number a {@code Counted} response carries: EXISTS, DBSIZE. */
+        COUNTED,
+        /** A scan page as Redis's SCAN reply: the next cursor, and the keys. */
+        SCAN,
         /**
          * An array of values or nulls, one a part: MGET. Written once every part has come; if one
          * failed, the command's reply is that error alone, as Redis never puts one in MGET's array.
@@ -200,6 +204,14 @@ final class RespReplies implements ReplyWriter {
                         (err != null ? RespValue.error(err) : render.literal()).write(out, r3);
                         quit |= render.quit();
                     }
+                    case COUNTED -> {
+                        if (err != null) {
+                            RespValue.error(err).write(out, r3);
+                        } else {
+                            RespValue.header(out, ':', r.getCounted().getCount());
+                        }
+                    }
+                    case SCAN -> (err != null ? RespValue.error(err) : scanReply(r.getScanPage())).write(out, r3);
                     case FROM_STATS -> (err != null ? RespValue.error(err)
                             : render.fromStats().apply(r.getStats().getValuesMap())).write(out, r3);
                 }
@@ -227,6 +239,15 @@ final class RespReplies implements ReplyWriter {
             gathered = parts;
         }
         return out;
+    }
+
+    /** SCAN's reply: the cursor as a decimal bulk string, and an array of the keys. */
+    private static RespValue scanReply(kvs.proto.ScanPage page) {
+        List<RespValue> keys = new ArrayList<>(page.getKeysCount());
+        for (com.google.protobuf.ByteString k : page.getKeysList()) {
+            keys.add(RespValue.bulk(k.toByteArray()));
+        }
+        return RespValue.array(RespValue.bulk(RespScan.cursorText(page.getCursor())), RespValue.array(keys));
     }
 
     /** MGET's reply: the values (or nulls) in order; or, if a part failed, its error alone. */

@@ -206,6 +206,12 @@ final class StoreCommands {
                 case BACKUP -> store.backupAsync(backupTarget(request.getBackup().getDir()))
                         .thenApply(v -> DONE.clone().setId(id).build());
                 case PING -> done(DONE.clone().setId(id).build());
+                case SCAN -> done(KeyQueries.scan(store, id, request.getScan()));
+                case COUNT -> done(KeyQueries.counted(id, store.size()));
+                case EXISTS -> {
+                    List<byte[]> keys = KeyQueries.existsKeys(request, mayWait);
+                    yield keys == null ? null : done(KeyQueries.counted(id, store.exists(keys)));
+                }
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
@@ -302,8 +308,8 @@ final class StoreCommands {
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
             case INCR -> key = request.getIncr().getKey();
-            case COMPACT, PING, STATS -> {
-                return null;
+            case COMPACT, PING, STATS, SCAN, COUNT, EXISTS -> {
+                return KeyQueries.validate(request);
             }
             case BACKUP -> {
                 return validateBackup(request.getBackup().getDir());
@@ -311,7 +317,7 @@ final class StoreCommands {
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
                         + " has no command this server knows; send one of set, get, rm, set_many,"
-                        + " incr, compact, backup, ping, stats");
+                        + " incr, compact, backup, ping, stats, scan, count, exists");
             }
         }
         return validateKey(key);

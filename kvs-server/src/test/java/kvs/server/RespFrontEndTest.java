@@ -71,6 +71,9 @@ class RespFrontEndTest {
                 x("-ERR SET's EX option is not supported: kvs keys do not expire\r\n", "SET", "k", "v", "EX", "10"),
                 x("-ERR syntax error\r\n", "SET", "k", "v", "NX", "XX"),
                 x(":" + (i + 1) + "\r\n", "DBSIZE"),
+                x("*2\r\n" + bulk("0") + "*1\r\n" + bulk("keep" + i), "SCAN", "0", "MATCH", "keep" + i + "*"),
+                x("-ERR SCAN's MATCH takes a prefix followed by one '*' (user:*), or '*': kvs scans by prefix only;"
+                        + " filter other patterns in the client\r\n", "SCAN", "0", "MATCH", "*:1"),
                 x("-ERR DB index is out of range (kvs has one database, 0)\r\n", "SELECT", "1"),
                 x("+OK\r\n", "SELECT", "0"));
     }
@@ -171,6 +174,15 @@ class RespFrontEndTest {
                 }
                 case PING -> out.setDone(RespRepliesTest.done().getDone());
                 case STATS -> out.setStats(RespRepliesTest.stats(Map.of("keys", (long) data.size())).getStats());
+                case COUNT -> out.setCounted(kvs.proto.Counted.newBuilder().setCount(data.size()));
+                case EXISTS -> out.setCounted(kvs.proto.Counted.newBuilder().setCount(
+                        r.getExists().getKeysList().stream().filter(data::containsKey).count()));
+                case SCAN -> { // one page, the last: every key under the prefix, sorted
+                    kvs.proto.ScanPage.Builder page = kvs.proto.ScanPage.newBuilder();
+                    data.keySet().stream().filter(k -> k.startsWith(r.getScan().getPrefix()))
+                            .map(ByteString::toStringUtf8).sorted().forEach(k -> page.addKeys(ByteString.copyFromUtf8(k)));
+                    out.setScanPage(page);
+                }
                 default -> throw new AssertionError("not sent by the RESP front end: " + r);
             }
             return out.build();

@@ -40,7 +40,9 @@ import redis.clients.jedis.args.ClientAttributeOption;
 import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.resps.CommandDocument;
 
 /**
@@ -96,6 +98,41 @@ class RespJedisTest {
                     + "*4\r\n$6\r\nCLIENT\r\n$7\r\nSETINFO\r\n$7\r\nLIB-VER\r\n"), sent);
             assertTrue(sent.endsWith("*1\r\n$4\r\nPING\r\n"), sent);
             assertEquals("+OK\r\n+OK\r\n+PONG\r\n", tap.received());
+        }
+    }
+
+    @Test
+    void scan_pagesThroughEveryKey_byPrefix_asJedisIteratesIt() {
+        try (Jedis j = connect(RedisProtocol.RESP3)) {
+            for (int i = 0; i < 250; i++) {
+                j.set("user:" + i, "v");
+                j.set("item:" + i, "v");
+            }
+            assertEquals(500, j.dbSize());
+            List<String> users = new ArrayList<>();
+            String cursor = ScanParams.SCAN_POINTER_START;
+            int pages = 0;
+            do {
+                assertTrue(++pages < 10_000, "the scan does not end");
+                ScanResult<String> page = j.scan(cursor, new ScanParams().match("user:*").count(40));
+                assertTrue(page.getResult().size() <= 40, "page of " + page.getResult().size());
+                users.addAll(page.getResult());
+                cursor = page.getCursor();
+            } while (!cursor.equals("0"));
+            assertEquals(250, users.size());
+            assertEquals(250, users.stream().distinct().filter(k -> k.startsWith("user:")).count());
+            ScanResult<String> first = j.scan("0");
+            assertEquals(RespScan.DEFAULT_COUNT, first.getResult().size(), "COUNT absent: Redis's 10");
+            assertEquals(RespScan.DEFAULT_COUNT, j.scan("0", new ScanParams().match("*")).getResult().size());
+
+            JedisDataException glob = assertThrows(JedisDataException.class,
+                    () -> j.scan("0", new ScanParams().match("user:?")));
+            assertTrue(glob.getMessage().contains("prefix"), glob.getMessage());
+            assertEquals("ERR invalid cursor", assertThrows(JedisDataException.class, () -> j.scan("x")).getMessage());
+            JedisDataException stale = assertThrows(JedisDataException.class, () -> j.scan("4294967296"));
+            assertTrue(stale.getMessage().contains("start the scan again"), stale.getMessage());
+            assertTrue(assertThrows(JedisDataException.class, () -> j.scan("0", new ScanParams().match("*"),
+                    "hash")).getMessage().contains("string"));
         }
     }
 

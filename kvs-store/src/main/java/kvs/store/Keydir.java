@@ -1,6 +1,7 @@
 package kvs.store;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -45,6 +46,7 @@ import java.util.concurrent.locks.StampedLock;
  * Lookups are lock-free in the common case: an optimistic read of a {@link StampedLock},
  * validated, and retried under the read lock if a writer intervened. Every change takes the write
  * lock. The store serializes its writers; compaction's {@link #replaceIfAt} is the other writer.
+ * A scan ({@link #scan}) holds the read lock for one bounded page of entries at a time.
  */
 final class Keydir {
 
@@ -265,6 +267,52 @@ final class Keydir {
         tombstones = 0;
         seqs = null;
         return maxSeq;
+    }
+
+    /**
+     * Adds to {@code out} the keys of entries {@code from}, {@code from + 1}, ... that start with
+     * {@code prefix}, until {@code maxKeys} keys or {@code maxKeyBytes} bytes of keys are taken or
+     * {@code maxEntries} entries examined; returns the entry to go on from, or -1 past the last.
+     *
+     * <p>The position is an entry number, not an index slot: an entry keeps its key from insert to
+     * removal (overwrites, compaction's moves and the index's growth change only where a key's
+     * record lies or which slot points at the entry), so a key present from the first page to the
+     * last is met exactly once, whatever the index did meanwhile. Keys inserted meanwhile may be
+     * met or not: a new key may reuse a freed entry behind the position. Holds the read lock for
+     * one call: writers wait at most for {@code maxEntries} entries.
+     */
+    int scan(int from, byte[] prefix, int maxKeys, long maxKeyBytes, int maxEntries, List<byte[]> out) {
+        long stamp = lock.readLock();
+        try {
+            int end = (int) Math.min(allocated, (long) from + maxEntries);
+            long bytes = 0;
+            int e = from;
+            while (e < end && out.size() < maxKeys && bytes < maxKeyBytes) {
+                byte[] key = keys[e >>> PAGE_SHIFT][e & PAGE_MASK];
+                e++;
+                if (key != null && startsWith(key, prefix)) {
+                    out.add(key.clone());
+                    bytes += key.length;
+                }
+            }
+            return e == allocated ? -1 : e;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** Entries ever allocated: a position {@link #scan} may be at is at most this. */
+    int allocatedEntries() {
+        long stamp = lock.readLock();
+        try {
+            return allocated;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /**

@@ -87,6 +87,7 @@ public final class Store implements AutoCloseable {
     private final StoreOptions options;
     private final DirectoryLock dirLock;
     final Keydir keydir;
+    private final KeyScan scans;
     final ConcurrentHashMap<Integer, Segment> segments;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ExecutorService maintenance;
@@ -131,6 +132,7 @@ public final class Store implements AutoCloseable {
         this.options = options;
         this.dirLock = dirLock;
         this.keydir = loaded.keydir();
+        this.scans = new KeyScan(keydir);
         this.segments = loaded.segments();
         this.active = loaded.active();
         this.nextSeq = loaded.nextSeq();
@@ -948,9 +950,34 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** How many keys the store holds. */
+    /** How many keys the store holds: O(1), no lock. */
     public int size() {
         return keydir.size();
+    }
+
+    /** How many of {@code keys} the store holds (a key given twice counts twice); reads no value. */
+    public int exists(List<byte[]> keys) {
+        int n = 0;
+        for (byte[] key : keys) {
+            n += keydir.get(key) != null ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * One page of a scan over the keys that start with {@code prefix} (empty: all keys): at most
+     * {@code limit} keys, in no particular order, and the cursor for the next page (0 when done).
+     * Start with cursor 0. A key held from the scan's first page to its last is returned exactly
+     * once; keys set or removed meanwhile may be returned or not. A page holds the keydir's read
+     * lock for a bounded number of entries, so writers wait little, and may hold fewer keys than
+     * {@code limit}, even none, before the end. The prefix is a filter over a pass of every key.
+     * Details in {@link KeyScan}.
+     *
+     * @throws IllegalArgumentException for a cursor this run of the store did not give, or a
+     *     limit under 1
+     */
+    public ScanPage scan(long cursor, byte[] prefix, int limit) {
+        return scans.page(cursor, prefix, limit);
     }
 
     /**

@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | compact | backup | ping | stats | bench | help)",
-        description = "Sets, gets, removes and increments keys on a kvs server.",
+        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | scan | exists | count | compact | backup | ping | stats | bench | help)",
+        description = "Sets, gets, removes, increments, lists and counts keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
@@ -53,7 +53,8 @@ import picocli.CommandLine.Spec;
             "  kvs-client set lock me --if-absent", "  kvs-client set version 2 --if-equal 1",
             "  kvs-client incr visits", "  kvs-client incr stock -5",
             "  kvs-client rm greeting", "  kvs-client mset a 1 b 2", "  kvs-client mget a b",
-            "  kvs-client --batch commands.txt", "  kvs-client compact --timeout 10m"},
+            "  kvs-client --batch commands.txt", "  kvs-client scan --prefix user: --limit 10",
+            "  kvs-client exists greeting photo", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server (incr of a value that is not an integer),"
@@ -212,6 +213,9 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("incr", IncrCommand.class);
         SUBCOMMANDS.put("mget", MgetCommand.class);
         SUBCOMMANDS.put("mset", MsetCommand.class);
+        SUBCOMMANDS.put("scan", ScanCommand.class);
+        SUBCOMMANDS.put("exists", ExistsCommand.class);
+        SUBCOMMANDS.put("count", CountCommand.class);
         SUBCOMMANDS.put("compact", CompactCommand.class);
         SUBCOMMANDS.put("backup", BackupCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);

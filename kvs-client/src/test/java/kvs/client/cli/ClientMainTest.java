@@ -174,6 +174,47 @@ class ClientMainTest extends CliServerTest {
     }
 
     @Test
+    void scan_printsEachKeyOnALine_byPrefix_andUpToTheLimit() {
+        for (String k : List.of("user:1", "user:2", "user:3", "item:1")) {
+            assertEquals(0, client("set", k, "v"));
+        }
+        assertEquals(0, client("scan"));
+        assertEquals(List.of("item:1", "user:1", "user:2", "user:3"), out().lines().sorted().toList());
+        assertEquals(0, client("scan", "--prefix", "user:", "--page-size", "1"));
+        assertEquals(List.of("user:1", "user:2", "user:3"), out().lines().sorted().toList());
+        assertEquals(0, client("scan", "--prefix", "user:", "--limit", "2"));
+        assertEquals(2, out().lines().count(), out());
+        assertTrue(out().lines().allMatch(k -> k.startsWith("user:")), out());
+        assertEquals(0, client("scan", "--prefix", "none"));
+        assertEquals("", out());
+        assertEquals(2, client("scan", "--page-size", "0"));
+    }
+
+    @Test
+    void scan_keysThatAreNotText_escapedOrInHex() {
+        assertEquals(0, client("set", "--key-hex", "610a5cff", "v")); // 'a', newline, backslash, a bad byte
+        assertEquals(0, client("scan"));
+        assertEquals("a\\x0a\\x5c\\xff\n", out());
+        assertEquals(0, client("scan", "--hex"));
+        assertEquals("610a5cff\n", out());
+        assertEquals(0, client("scan", "--prefix", "610a", "--prefix-hex"));
+        assertEquals(1, out().lines().count());
+    }
+
+    @Test
+    void exists_printsHowManyAreHeld_exit0EvenForNone_andCountPrintsTheKeys() {
+        assertEquals(0, client("set", "a", "1"));
+        assertEquals(0, client("set", "b", "2"));
+        assertEquals(0, client("exists", "a", "b", "a", "c"));
+        assertEquals("3\n", out());
+        assertEquals(0, client("exists", "c"));
+        assertEquals("0\n", out());
+        assertEquals(2, client("exists"));
+        assertEquals(0, client("count"));
+        assertEquals("2\n", out());
+    }
+
+    @Test
     void compact_printsNothing_exit0_andKeepsData() {
         client("set", "a", "1");
         client("set", "a", "2");
@@ -494,7 +535,8 @@ class ClientMainTest extends CliServerTest {
                 type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
-        assertEquals(List.of("set", "get", "rm", "incr", "mget", "mset", "compact", "backup", "ping", "stats", "bench", "help"),
+        assertEquals(List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact", "backup",
+                "ping", "stats", "bench", "help"),
                 new ArrayList<>(all));
     }
 
@@ -510,8 +552,8 @@ class ClientMainTest extends CliServerTest {
         assertEquals(2, run(new byte[0], "gett", "k"));
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
-        for (String name : List.of("set", "get", "rm", "incr", "mget", "mset", "compact", "backup", "ping", "stats",
-                "bench", "--batch")) {
+        for (String name : List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact",
+                "backup", "ping", "stats", "bench", "--batch")) {
             assertTrue(out().contains(name), name + " in " + out());
         }
     }
