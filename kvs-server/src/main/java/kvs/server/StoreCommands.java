@@ -323,35 +323,33 @@ final class StoreCommands {
         return validateKey(key);
     }
 
-    /**
-     * Where a backup named {@code name} goes: a new directory under {@code --backup-root}. A name
-     * that leads outside the root ("..", an absolute path elsewhere) is refused: a client must not
-     * make the server write where it chooses.
-     */
+    /** Where a backup named {@code name} goes: a new directory directly inside {@code --backup-root}. */
     private Path backupTarget(String name) {
-        Path root = config.backupRoot().toAbsolutePath().normalize();
-        return root.resolve(name).normalize();
+        return config.backupRoot().toAbsolutePath().normalize().resolve(name);
     }
 
+    /**
+     * A backup name is one plain file name: no separator (nor "." or ".."), so that it cannot lead
+     * out of the root, through a symbolic link inside it included; not beginning with "." (the
+     * root's hidden names are backups in progress). A client must not choose where the server
+     * writes.
+     */
     private Error validateBackup(String name) {
         if (config.backupRoot() == null) {
             return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backups are off on this server: start"
                     + " kvs-server with --backup-root DIR to let clients back up into new directories of DIR");
         }
         Path root = config.backupRoot().toAbsolutePath().normalize();
-        Path target = name.isEmpty() ? root : backupTarget(name);
-        if (target.equals(root) || !target.startsWith(root)) {
-            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup name '" + name + "' does not name a"
-                    + " new directory inside the backup root " + root + ": give a name such as"
-                    + " kvs-2026-12-07");
+        if (name.isEmpty() || name.startsWith(".") || name.indexOf('/') >= 0 || name.indexOf('\\') >= 0
+                || name.indexOf('\0') >= 0 || name.length() > 255) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup name '" + name + "' is not a plain"
+                    + " name for a new directory in the backup root " + root + ": give one such as"
+                    + " kvs-2026-12-07 (no '/', not beginning with '.')");
         }
-        if (Files.exists(target)) {
+        Path target = backupTarget(name);
+        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup directory " + target
                     + " exists already: give a new name (a backup never mixes with other files)");
-        }
-        if (!Files.isDirectory(target.getParent())) {
-            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "backup directory " + target.getParent()
-                    + " does not exist: create it, or give a name directly inside " + root);
         }
         return null;
     }

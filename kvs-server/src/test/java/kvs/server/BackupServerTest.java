@@ -69,13 +69,17 @@ class BackupServerTest {
         Files.createDirectories(root.resolve("taken"));
         try (KvsServer server = start(root); RawSocket c = new RawSocket(server.localAddress())) {
             c.call(set(1, "k", "v"));
+            // A symbolic link inside the root, to a directory outside it.
+            Files.createSymbolicLink(root.resolve("evil"), Files.createDirectories(tmp.resolve("outside")));
             String[][] cases = {
-                {"../escaped", "does not name a new directory inside"},
-                {tmp.resolve("elsewhere").toString(), "does not name a new directory inside"},
-                {"", "does not name a new directory inside"},
-                {".", "does not name a new directory inside"},
+                {"../escaped", "is not a plain name"},
+                {tmp.resolve("elsewhere").toString(), "is not a plain name"},
+                {"", "is not a plain name"},
+                {".", "is not a plain name"},
+                {".hidden", "is not a plain name"},
+                {"evil/x", "is not a plain name"},
+                {"evil", "exists already"},
                 {"taken", "exists already"},
-                {"no/such/parent", "does not exist"},
             };
             long id = 10;
             for (String[] bad : cases) {
@@ -86,6 +90,9 @@ class BackupServerTest {
         }
         assertFalse(Files.exists(tmp.resolve("escaped")));
         assertFalse(Files.exists(tmp.resolve("elsewhere")));
+        try (var outside = Files.list(tmp.resolve("outside"))) {
+            assertEquals(0, outside.count(), "nothing written through the link");
+        }
         try (var inTaken = Files.list(root.resolve("taken"))) {
             assertEquals(0, inTaken.count());
         }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -821,7 +823,7 @@ public final class Store implements AutoCloseable {
     /** {@link #compact} without waiting: the future completes when the compaction has finished. */
     public CompletableFuture<Void> compactAsync() {
         return onMaintenance(() -> {
-            sealIfWritten(true);
+            sealIfWritten();
             if (!compactor.run()) {
                 throw new StoreClosedException(); // abandoned: the store is closing
             }
@@ -831,25 +833,53 @@ public final class Store implements AutoCloseable {
     /**
      * Copies the store into {@code target}, a directory that must not exist yet (its parent must),
      * while reads and writes go on: the copy opens as a store holding every write acknowledged
-     * before the backup began, and possibly some after (those until the seal below, all whole).
-     * Completes when the copy is written and fsynced.
+     * before the backup began, and possibly some after (those before the snapshot below, each
+     * whole). Completes when the copy is written and fsynced.
      *
-     * <p>How: the active file is sealed (a file with records is never written again once
-     * sealed), then on the maintenance thread, where no compaction can delete a file meanwhile,
-     * every sealed data file and its hint is hard-linked into the target (copied where a link
-     * cannot be made: another file system), and the target is fsynced. Hints still pending are
-     * written first, so that the copy opens from hints. The target gets no LOCK, and nothing of a
-     * failed backup is left: the target is removed again. A read-only store (a failed fsync) is
-     * backed up too: its active file, which cannot be sealed, is copied.
+     * <p>How: under the write lock, the active file is sealed (a file with records is never
+     * written again once sealed), and the files and the new active file's length are noted. Then,
+     * on the maintenance thread, where no compaction can delete a file meanwhile, pending hints are
+     * written, and every sealed data file with its hint is hard-linked into the copy (copied where
+     * a link cannot be made: another file system). A data file without a hint is copied, never
+     * linked: opening the copy might take it as its active file and append to it, and so to the
+     * store's own file. Of the active file, only the noted length is copied (records appended
+     * since are not part of the backup). The copy is built in {@code .NAME.partial} beside the
+     * target, fsynced, and renamed to {@code target}: a backup cut short by a crash is never
+     * mistaken for a whole one (the next backup of that name removes the leftover). A read-only
+     * store (a failed fsync) is backed up too: its active file cannot be sealed, and is copied.
      */
     public CompletableFuture<Void> backupAsync(Path target) {
         return onMaintenance(() -> {
-            sealIfWritten(false);
+            BackupSnapshot snapshot = backupSnapshot();
             for (Segment s : List.copyOf(hintsPending)) {
                 writeHint(s);
             }
-            copyInto(target);
+            copyInto(snapshot, target);
         });
+    }
+
+    /** What a backup copies: the sealed files, and the first {@code activeBytes} of the active one. */
+    private record BackupSnapshot(List<Segment> sealed, Segment active, long activeBytes) {
+    }
+
+    private BackupSnapshot backupSnapshot() throws IOException {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+                sealLocked();
+            }
+            Segment a = active;
+            List<Segment> sealed = new ArrayList<>();
+            for (Segment s : segments.values()) {
+                if (s != a) {
+                    sealed.add(s);
+                }
+            }
+            return new BackupSnapshot(sealed, a, a.size());
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     /** Work for the maintenance thread, which runs one task at a time (compactions, hints). */
@@ -876,19 +906,12 @@ public final class Store implements AutoCloseable {
         return done;
     }
 
-    /**
-     * Seals the active file if it holds records. {@code mustWrite}: a read-only store fails (a
-     * compaction writes); else it is left as it is (a backup only reads).
-     */
-    private void sealIfWritten(boolean mustWrite) throws IOException {
+    /** Seals the active file if it holds records; a read-only store fails. */
+    private void sealIfWritten() throws IOException {
         writeLock.lock();
         try {
-            if (mustWrite) {
-                ensureWritable();
-            } else {
-                ensureOpen();
-            }
-            if (active.size() > RecordFormat.FILE_HEADER_BYTES && readOnly == null) {
+            ensureWritable();
+            if (active.size() > RecordFormat.FILE_HEADER_BYTES) {
                 sealLocked();
             }
         } finally {
@@ -902,44 +925,74 @@ public final class Store implements AutoCloseable {
     }
 
     /** The backup's copying, on the maintenance thread. */
-    private void copyInto(Path target) throws IOException {
-        Files.createDirectory(target); // fails if it exists: a backup never mixes with other files
+    private void copyInto(BackupSnapshot snapshot, Path target) throws IOException {
+        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.FileAlreadyExistsException(target.toString(), null,
+                    "a backup never mixes with other files: give a new directory");
+        }
+        Path partial = target.resolveSibling("." + target.getFileName() + ".partial");
+        deleteFlatDirectory(partial); // left by a backup a crash cut short
+        Files.createDirectory(partial);
         try {
-            Segment a = active;
-            for (Segment s : List.copyOf(segments.values())) {
-                if (s == a && s.size() <= RecordFormat.FILE_HEADER_BYTES) {
-                    continue; // the empty file the seal began (or nothing was ever written)
-                }
-                if (s == a) {
-                    // Only in a read-only store (no seal): a file a reopened store would append
-                    // to, so copied, never linked.
-                    Files.copy(s.path(), target.resolve(s.path().getFileName()));
-                } else {
-                    linkOrCopy(s.path(), target.resolve(s.path().getFileName()));
-                }
+            for (Segment s : snapshot.sealed()) {
+                ensureOpen(); // a closing store abandons the backup
+                Path to = partial.resolve(s.path().getFileName());
                 Path hint = SegmentNames.hintFile(dir, s.id);
                 if (Files.exists(hint)) {
-                    linkOrCopy(hint, target.resolve(hint.getFileName()));
+                    linkOrCopy(s.path(), to);
+                    linkOrCopy(hint, partial.resolve(hint.getFileName()));
+                } else {
+                    Files.copy(s.path(), to);
                 }
             }
-            try (var files = Files.list(target)) {
+            if (snapshot.activeBytes() > RecordFormat.FILE_HEADER_BYTES) {
+                copyPrefix(snapshot.active().path(), partial.resolve(snapshot.active().path().getFileName()),
+                        snapshot.activeBytes());
+            }
+            try (var files = Files.list(partial)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     FileSync.fsync(options.io(), f); // the copies; links share fsynced inodes
                 }
             }
-            FileSync.directory(options.io(), target);
+            FileSync.directory(options.io(), partial);
+            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             FileSync.directory(options.io(), target.toAbsolutePath().getParent());
         } catch (IOException | RuntimeException e) {
-            try (var files = Files.list(target)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(f);
-                }
-                Files.deleteIfExists(target);
+            try {
+                deleteFlatDirectory(partial);
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
             throw e;
         }
+    }
+
+    /** Copies the first {@code bytes} of {@code from}, a file still being appended to, to {@code to}. */
+    private static void copyPrefix(Path from, Path to, long bytes) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long done = 0;
+            while (done < bytes) {
+                long n = in.transferTo(done, bytes - done, out);
+                if (n <= 0) {
+                    throw new IOException(from + " is shorter than the " + bytes + " bytes written to it");
+                }
+                done += n;
+            }
+        }
+    }
+
+    /** Deletes a directory of plain files, if it exists. */
+    private static void deleteFlatDirectory(Path d) throws IOException {
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var files = Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(d);
     }
 
     private static void linkOrCopy(Path from, Path to) throws IOException {

@@ -22,7 +22,8 @@ final class BackupCommand implements Callable<Integer> {
     ClientMain main;
 
     @Parameters(index = "0", paramLabel = "NAME",
-            description = "A new directory inside the server's --backup-root (e.g. kvs-2026-12-07).")
+            description = "A name for a new directory in the server's --backup-root (e.g. kvs-2026-12-07;"
+                    + " no '/', not beginning with '.').")
     String name;
 
     @Override
