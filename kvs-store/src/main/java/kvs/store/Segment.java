@@ -124,12 +124,7 @@ final class Segment implements Closeable {
                     // read the whole header
                 }
                 kind = h.get(RecordFormat.KIND_OFFSET);
-                // A kvs data file of a later version is not damage: refuse it before anyone
-                // scans, salvages or appends to it (its records may not be laid out as ours).
-                int version = h.getShort(4) & 0xFFFF;
-                if (h.getInt(0) == RecordFormat.DATA_MAGIC && version > RecordFormat.VERSION) {
-                    throw new NewerFormatException(path, version);
-                }
+                refuseNewer(path, h);
             }
             Segment s = new Segment(id, kind, path, ch, ch.size());
             s.immutable = !writable;
@@ -137,6 +132,32 @@ final class Segment implements Closeable {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * A kvs data file of a later version is not damage: it is refused before anyone scans,
+     * salvages or appends to it (its records may not be laid out as ours).
+     *
+     * @param header the file's first {@link RecordFormat#FILE_HEADER_BYTES} bytes
+     */
+    static void refuseNewer(Path path, ByteBuffer header) throws NewerFormatException {
+        int version = header.getShort(4) & 0xFFFF;
+        if (header.getInt(0) == RecordFormat.DATA_MAGIC && version > RecordFormat.VERSION) {
+            throw new NewerFormatException(path, version);
+        }
+    }
+
+    /** {@link #refuseNewer} for a file not yet open; a file too short for a header passes. */
+    static void refuseNewer(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
+            while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
+                // read the whole header, or what there is
+            }
+            if (!h.hasRemaining()) {
+                refuseNewer(path, h);
+            }
         }
     }
 

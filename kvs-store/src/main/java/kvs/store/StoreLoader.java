@@ -66,6 +66,19 @@ final class StoreLoader {
     }
 
     private Loaded run() throws IOException {
+        // Before anything is changed (a compaction finished, temporary files deleted, a torn tail
+        // cut): a data file of a later format version stops the open here.
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SegmentNames.DATA_SUFFIX)) {
+            for (Path f : files) {
+                try {
+                    Segment.refuseNewer(f);
+                } catch (NewerFormatException e) {
+                    throw e;
+                } catch (IOException unreadable) {
+                    // The pass below names the file with what to check.
+                }
+            }
+        }
         try {
             finishCommittedCompaction(dir);
         } catch (CorruptionException e) {

@@ -84,6 +84,8 @@ class FormatVersionTest {
             ch.write(ByteBuffer.allocate(2).putShort(0, (short) version), 4);
         }
         byte[] before = Files.readAllBytes(later);
+        // What an open would otherwise tidy (an interrupted compaction's output): left too.
+        Path tmpFile = Files.writeString(dir.resolve("000000009.data.tmp"), "a compaction's output");
 
         NewerFormatException e = assertThrows(NewerFormatException.class, () -> Store.open(dir));
         assertEquals(later, e.file());
@@ -94,6 +96,7 @@ class FormatVersionTest {
 
         assertArrayEquals(before, Files.readAllBytes(later));
         assertFalse(Files.exists(dir.resolve("corrupt")), "salvage set nothing aside");
+        assertTrue(Files.exists(tmpFile), "nothing was changed, as the message says");
         assertTrue(Files.exists(dir.resolve("000000002.data")));
     }
 }
