@@ -308,7 +308,15 @@ final class StoreCommands {
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
             case INCR -> key = request.getIncr().getKey();
-            case COMPACT, PING, STATS, SCAN, COUNT, EXISTS -> {
+            case EXISTS -> {
+                Error invalid = KeyQueries.validate(request);
+                // Each key as a get's: a key over the limit is refused, not hashed on an event loop.
+                for (int i = 0; invalid == null && i < request.getExists().getKeysCount(); i++) {
+                    invalid = validateKey(request.getExists().getKeys(i));
+                }
+                return invalid;
+            }
+            case COMPACT, PING, STATS, SCAN, COUNT -> {
                 return KeyQueries.validate(request);
             }
             case BACKUP -> {

@@ -148,6 +148,16 @@ class KeyQueryRequestTest {
     }
 
     @Test
+    void exists_checksEachKeyAsAGetDoes() throws IOException {
+        load(1, "k");
+        String tooLong = "x".repeat(64 * 1024 + 1);
+        Response r = c.call(exists(1, "k0", tooLong));
+        assertEquals(ErrorCode.TOO_LARGE, r.getError().getCode(), r.toString());
+        assertEquals(ErrorCode.BAD_REQUEST, c.call(exists(2, "k0", "")).getError().getCode());
+        assertEquals(1, c.call(exists(3, "k0")).getCounted().getCount(), "the connection goes on");
+    }
+
+    @Test
     void exists_ofManyKeys_goesToAStoreThread_withTheSameAnswer() throws IOException {
         load(10, "k");
         String[] keys = new String[KeyQueries.INLINE_EXISTS_KEYS + 1];
