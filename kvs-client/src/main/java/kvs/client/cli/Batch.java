@@ -1,10 +1,8 @@
 package kvs.client.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -90,7 +88,7 @@ final class Batch {
      *     input or the output could not be read or written; the results of the lines before are
      *     printed first
      */
-    int run(BufferedReader input) throws IOException {
+    int run(BatchLines input) throws IOException {
         try {
             return runLines(input);
         } catch (IOException e) {
@@ -103,27 +101,29 @@ final class Batch {
         }
     }
 
-    private int runLines(BufferedReader input) throws IOException {
+    private int runLines(BatchLines input) throws IOException {
         long number = 0;
         String text;
         while (true) {
             if (!input.ready() && !answerAll()) {
                 return EXIT_FAILED;
             }
+            Line line;
             try {
                 text = input.readLine();
-            } catch (CharacterCodingException e) {
-                throw new IOException("line " + (number + 1) + " of the batch is not UTF-8 text", e);
+                if (text == null) {
+                    break;
+                }
+                number++;
+                String trimmed = text.strip();
+                if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                    continue;
+                }
+                line = parse(number, text);
+            } catch (BatchLines.NotUtf8 e) {
+                number++;
+                line = failedLine(number, e.shown, "the line is not UTF-8 text");
             }
-            if (text == null) {
-                break;
-            }
-            number++;
-            String trimmed = text.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
-                continue;
-            }
-            Line line = parse(number, text);
             if (line.error != null) {
                 queue.add(new Pending(line, -1));
                 if (!keepGoing) {

@@ -1,10 +1,8 @@
 package kvs.client.cli;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -255,19 +253,19 @@ public final class ClientMain implements Callable<Integer> {
                     ? "--keep-going goes with --batch FILE"
                     : "missing command: " + String.join(", ", SUBCOMMANDS.keySet()) + ", or --batch FILE");
         }
-        try (BufferedReader input = batchInput();
+        try (BatchLines input = new BatchLines(batchInput());
                 Connection connection = Connection.connect(address, new ClientOptions(connectTimeout, requestTimeout))) {
             OutputStream out = new BufferedOutputStream(stdout, 64 * 1024);
             return new Batch(connection, spec, out, err(), keepGoing).run(input);
         }
     }
 
-    private BufferedReader batchInput() throws IOException {
+    private InputStream batchInput() throws IOException {
         if (batch.toString().equals("-")) {
-            return new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8.newDecoder()));
+            return stdin;
         }
         try {
-            return Files.newBufferedReader(batch, StandardCharsets.UTF_8);
+            return Files.newInputStream(batch);
         } catch (NoSuchFileException e) {
             throw new IOException("cannot read batch file " + batch + ": no such file", e);
         } catch (IOException e) {

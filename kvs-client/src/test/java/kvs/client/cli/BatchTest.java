@@ -60,6 +60,22 @@ class BatchTest extends CliServerTest {
         assertEquals("", err());
     }
 
+    /** A line that is not UTF-8 fails as that line; the lines before it run (CRLF lines too). */
+    @Test
+    void aLineThatIsNotUtf8_failsAsThatLine() throws IOException {
+        java.io.ByteArrayOutputStream input = new java.io.ByteArrayOutputStream();
+        input.writeBytes("set u1 1\r\nset u2 2\nget u1\nset bad \"".getBytes(UTF_8));
+        input.write(0xff);
+        input.writeBytes("\"\nget u2\n".getBytes(UTF_8));
+        assertEquals(1, run(input.toByteArray(), "--batch", "-", "--addr", addr));
+        assertEquals("OK\nOK\n1\n", out());
+        assertTrue(err().contains("line 4 (set bad \"\uFFFD\"): the line is not UTF-8 text"), err());
+        assertArrayEquals("2".getBytes(UTF_8), stored("u2"));
+
+        assertEquals(1, run(input.toByteArray(), "--batch", "-", "--keep-going", "--addr", addr));
+        assertEquals("OK\nOK\n1\n2\n", out(), "--keep-going runs the line after it");
+    }
+
     @Test
     void fromAFile_sameAsFromStandardInput() throws IOException {
         Path file = dir.resolve("commands.txt");
