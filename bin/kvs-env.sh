@@ -89,6 +89,22 @@ kvs_names_collector() {
     return 1
 }
 
+# kvs_wants_shell ARGS: whether kvs-client's arguments ask for the shell: the command "shell",
+# or no command at all with a terminal on standard input and output. The words after
+# kvs-client's own options that take a value are those values, not commands.
+kvs_wants_shell() {
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --addr | --timeout | --connect-timeout | --batch) shift ;;
+            shell) return 0 ;;
+            -*) ;;
+            *) return 1 ;;
+        esac
+        [ $# -gt 0 ] && shift
+    done
+    [ -t 0 ] && [ -t 1 ]
+}
+
 kvs_sources_older_than() {
     [ -f "$1" ] && [ -z "$(find "$root" \( -name target -o -name .git \) -prune -o \
             \( -name '*.java' -o -name '*.proto' -o -name 'pom.xml' -o -name '*.properties' \) \
@@ -99,6 +115,7 @@ kvs_sources_older_than() {
 kvs_built_server=kvs-server/target/kvs-server.jar
 kvs_built_client=kvs-client/target/kvs-client.jar
 kvs_built_bench=kvs-client/target/bench-lib
+kvs_built_shell=kvs-client/target/shell-lib
 
 # Built when both jars are there and no source is newer than the older of them (one walk of the
 # tree, not two: it is most of what a launcher in a checkout costs a one-shot command).
@@ -187,6 +204,7 @@ kvs_copy_build() {
     dir=$(mktemp -d "$run/build-XXXXXX")
     cp -p "$root/$kvs_built_server" "$root/$kvs_built_client" "$dir/"
     cp -pR "$root/$kvs_built_bench" "$dir/bench"
+    cp -pR "$root/$kvs_built_shell" "$dir/shell"
     : >"$dir/.in-use"
     chmod 755 "$dir"
     # A link left by a launcher killed here would be followed by ln, not replaced: remove it.

@@ -42,9 +42,21 @@ public final class KvsClient implements AutoCloseable {
 
     /** The connection; guarded by {@code this}. */
     private final Connection connection;
+    /** Whether {@link #close} closes the connection: false for a {@link #borrowed} handle. */
+    private final boolean owner;
 
-    private KvsClient(Connection connection) {
+    private KvsClient(Connection connection, boolean owner) {
         this.connection = connection;
+        this.owner = owner;
+    }
+
+    /**
+     * A handle on this client's connection that {@link #close} leaves open: for code that
+     * closes what it is given (a command run in a shell session, say) while the session goes on.
+     * Use it from the thread that uses this client, not beside it.
+     */
+    public KvsClient borrowed() {
+        return new KvsClient(connection, false);
     }
 
     public static KvsClient connect(HostPort address) throws IOException {
@@ -57,7 +69,7 @@ public final class KvsClient implements AutoCloseable {
      * @throws IOException naming the address and the cause if no connection can be made
      */
     public static KvsClient connect(HostPort address, ClientOptions options) throws IOException {
-        return new KvsClient(Connection.connect(address, options));
+        return new KvsClient(Connection.connect(address, options), true);
     }
 
     /** Sets {@code key} to {@code value}. */
@@ -279,7 +291,9 @@ public final class KvsClient implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        connection.close();
+        if (owner) {
+            connection.close();
+        }
     }
 
     /** Sends one request and reads its response; an {@code Error} response becomes an exception. */

@@ -78,6 +78,12 @@ class DistributionIT {
             assertEquals(0, bench.code(), bench.toString());
             assertTrue(bench.out().contains("errors: 0"), bench.toString());
 
+            // The shell, its input piped: lib/shell is on its class path, one command a line.
+            Path lines = Files.writeString(tmp.resolve("shell-input"), "set s 'in a shell'\nget s\nexit\n");
+            Result shellRun = shell.run("sh", "-c", "\"$0\" shell --addr " + addr + " < '" + lines + "'", client);
+            assertEquals(0, shellRun.code(), shellRun.toString());
+            assertTrue(shellRun.out().contains("in a shell\n"), shellRun.toString());
+
             // The jar alone (no lib/bench on its class path) says what bench needs.
             Result bare = shell.run(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     home.resolve("lib/kvs-client.jar").toString(), "bench", "--requests", "10", "--addr", addr);

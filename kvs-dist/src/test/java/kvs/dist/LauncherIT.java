@@ -61,8 +61,9 @@ class LauncherIT {
                 + "mkdir -p kvs-server/target kvs-client/target\n"
                 + "cp '" + real.resolve("kvs-server/target/kvs-server.jar") + "' kvs-server/target/\n"
                 + "cp '" + real.resolve("kvs-client/target/kvs-client.jar") + "' kvs-client/target/\n"
-                + "rm -rf kvs-client/target/bench-lib\n"
-                + "cp -R '" + real.resolve("kvs-client/target/bench-lib") + "' kvs-client/target/";
+                + "rm -rf kvs-client/target/bench-lib kvs-client/target/shell-lib\n"
+                + "cp -R '" + real.resolve("kvs-client/target/bench-lib") + "' kvs-client/target/\n"
+                + "cp -R '" + real.resolve("kvs-client/target/shell-lib") + "' kvs-client/target/";
         Shell.script(tmp.resolve("fakes/mvn"), build);
         shell = new Shell(Files.createDirectories(tmp.resolve("cwd")), env());
     }

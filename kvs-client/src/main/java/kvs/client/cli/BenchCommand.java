@@ -105,7 +105,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Workload w = workload();
-        requireLoadToolLibraries();
+        ClientMain.requireLibraries("bench", "lib/bench/", "io.netty.channel.Channel",
+                "org.HdrHistogram.Histogram");
         if (w.writes()) {
             try (KvsClient probe = main.connect()) {
                 Overwrites.announce(probe, w, main.err());
@@ -114,24 +115,6 @@ final class BenchCommand implements Callable<Integer> {
         boolean progress = !quiet && !json && main.stderrIsTerminal();
         long errors = BenchRun.run(main.address, w, json, progress, main.out(), main.err());
         return errors == 0 ? 0 : ClientMain.EXIT_FAILED;
-    }
-
-    /**
-     * The load tool runs on Netty and HdrHistogram, which kvs-client.jar leaves out so that a
-     * one-shot get need not open them: bin/kvs-client puts them (lib/bench/) on the class path for
-     * bench alone. Run otherwise ({@code java -jar kvs-client.jar bench}), say so rather than
-     * fail with a NoClassDefFoundError.
-     */
-    private void requireLoadToolLibraries() throws IOException {
-        for (String name : new String[] {"io.netty.channel.Channel", "org.HdrHistogram.Histogram"}) {
-            try {
-                Class.forName(name, false, BenchCommand.class.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new IOException("bench needs the load tool's libraries (Netty, HdrHistogram), and " + name
-                        + " is not on the class path: run it as 'bin/kvs-client bench', which adds lib/bench/"
-                        + " (kvs-client/target/bench-lib/ in a checkout)");
-            }
-        }
     }
 
     private Workload workload() {

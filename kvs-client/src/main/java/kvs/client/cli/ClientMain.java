@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | scan | exists | count | compact | backup | ping | stats | bench | help)",
+        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | scan | exists | count | compact | backup | ping | stats | bench | shell | help)",
         description = "Sets, gets, removes, increments, lists and counts keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
@@ -87,6 +87,8 @@ public final class ClientMain implements Callable<Integer> {
             description = "How long to wait for the response. Default: ${DEFAULT-VALUE}.")
     Duration requestTimeout;
 
+    /** In a shell: the session's connection, which every command uses; else null. */
+    KvsClient session;
     final InputStream stdin;
     final OutputStream stdout;
     final OutputStream stderr;
@@ -130,6 +132,23 @@ public final class ClientMain implements Callable<Integer> {
         return EXIT_FAILED;
     }
 
+    /**
+     * Fails, saying how to run {@code command}, unless {@code className} can be loaded: bench's
+     * and the shell's libraries are on class paths of their own (lib/bench/, lib/shell/), which
+     * bin/kvs-client adds for them alone, so that a one-shot get need not open them.
+     */
+    static void requireLibraries(String command, String libDir, String... classNames) throws IOException {
+        for (String name : classNames) {
+            try {
+                Class.forName(name, false, ClientMain.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IOException(command + " needs its libraries (" + libDir + "), and " + name
+                        + " is not on the class path: run it as 'bin/kvs-client " + command + "', which adds "
+                        + libDir + " (kvs-client/target/" + command + "-lib/ in a checkout)");
+            }
+        }
+    }
+
     /** The writer text goes through to {@code stream}: UTF-8, flushed at each line. */
     static PrintWriter writer(OutputStream stream) {
         return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
@@ -168,7 +187,15 @@ public final class ClientMain implements Callable<Integer> {
      */
     static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
             String[] args) {
-        CommandLine cmd = new CommandLine(new ClientMain(stdin, stdout, stderr));
+        return commandLine(stdin, stdout, stderr, args, null);
+    }
+
+    /** {@link #commandLine(InputStream, OutputStream, OutputStream, String[])} on a shell's connection. */
+    static CommandLine commandLine(InputStream stdin, OutputStream stdout, OutputStream stderr,
+            String[] args, KvsClient session) {
+        ClientMain main = new ClientMain(stdin, stdout, stderr);
+        main.session = session;
+        CommandLine cmd = new CommandLine(main);
         Class<?> named = SUBCOMMANDS.get(subcommandName(args));
         if (named != null) {
             cmd.addSubcommand(named);
@@ -219,6 +246,7 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("ping", PingCommand.class);
         SUBCOMMANDS.put("stats", StatsCommand.class);
         SUBCOMMANDS.put("bench", BenchCommand.class);
+        SUBCOMMANDS.put("shell", ShellCommand.class);
     }
 
     /** kvs-client's own options that take a value: the word after one is not a command. */
@@ -248,6 +276,9 @@ public final class ClientMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (batch == null && !keepGoing && stdin == System.in && System.console() != null) {
+            return ShellCommand.open(this); // no command, on a terminal: the shell
+        }
         if (batch == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), keepGoing
                     ? "--keep-going goes with --batch FILE"
@@ -273,7 +304,11 @@ public final class ClientMain implements Callable<Integer> {
         }
     }
 
+    /** The connection a command uses: its own, or, in a shell, the session's (left open by close). */
     KvsClient connect() throws IOException {
+        if (session != null) {
+            return session.borrowed();
+        }
         return KvsClient.connect(address, new ClientOptions(connectTimeout, requestTimeout));
     }
 

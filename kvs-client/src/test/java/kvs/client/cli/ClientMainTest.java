@@ -536,7 +536,7 @@ class ClientMainTest extends CliServerTest {
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
         assertEquals(List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact", "backup",
-                "ping", "stats", "bench", "help"),
+                "ping", "stats", "bench", "shell", "help"),
                 new ArrayList<>(all));
     }
 
@@ -553,7 +553,7 @@ class ClientMainTest extends CliServerTest {
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
         for (String name : List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact",
-                "backup", "ping", "stats", "bench", "--batch")) {
+                "backup", "ping", "stats", "bench", "shell", "--batch")) {
             assertTrue(out().contains(name), name + " in " + out());
         }
     }
