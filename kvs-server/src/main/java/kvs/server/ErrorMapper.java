@@ -36,6 +36,11 @@ final class ErrorMapper {
             return error(ErrorCode.STORAGE, "stored data is damaged: " + c.getMessage()
                     + "; run kvs-server --check to see all damage");
         }
+        if (t instanceof java.nio.file.FileAlreadyExistsException exists) {
+            // A backup's target: found by the store's backup, off the event loop.
+            return error(ErrorCode.BAD_REQUEST, "backup directory " + exists.getFile()
+                    + " exists already: give a new name (a backup never mixes with other files)");
+        }
         if (t instanceof IOException && isDiskFull(t)) {
             return error(ErrorCode.STORAGE, "the disk is full (" + t.getMessage() + "), nothing was"
                     + " applied: free space on the disk of the data directory, then retry; reads go on");
