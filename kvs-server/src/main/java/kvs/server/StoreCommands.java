@@ -213,7 +213,7 @@ final class StoreCommands {
                 }
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
-                case COMMAND_NOT_SET -> throw new AssertionError("validated");
+                case EXPIRE, PERSIST, TTL, BATCH, COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
             if (r == null) {
                 return null;
@@ -285,6 +285,10 @@ final class StoreCommands {
                     return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set has an expected value but its"
                             + " condition is " + request.getSet().getCondition() + ": expected is for SET_IF_EQUAL");
                 }
+                if (hasExpiry(request.getSet())) {
+                    return ErrorMapper.error(ErrorCode.BAD_REQUEST, "this server does not serve expiry yet:"
+                            + " a set with ttl_ms, expire_at_ms or keep_ttl is refused, not applied without it");
+                }
                 return validateSet(request.getSet());
             }
             case SET_MANY -> {
@@ -293,9 +297,9 @@ final class StoreCommands {
                 }
                 for (kvs.proto.Set set : request.getSetMany().getSetsList()) {
                     if (set.getCondition() != SetCondition.SET_ALWAYS || set.getReturnPrevious()
-                            || !set.getExpected().isEmpty()) {
+                            || !set.getExpected().isEmpty() || hasExpiry(set)) {
                         return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many takes plain sets:"
-                                + " no condition, no return_previous, no expected");
+                                + " no condition, no return_previous, no expected, no expiry");
                     }
                     Error invalid = validateSet(set);
                     if (invalid != null) {
@@ -354,6 +358,10 @@ final class StoreCommands {
                     + " kvs-2026-12-07 (no '/', not beginning with '.')");
         }
         return null; // whether it exists is the store's backup to find: no file system call on an event loop
+    }
+
+    private static boolean hasExpiry(kvs.proto.Set set) {
+        return set.getTtlMs() != 0 || set.getExpireAtMs() != 0 || set.getKeepTtl();
     }
 
     private Error validateSet(kvs.proto.Set set) {
