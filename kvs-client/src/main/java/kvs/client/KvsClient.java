@@ -3,6 +3,8 @@ package kvs.client;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -13,7 +15,9 @@ import kvs.proto.Backup;
 import kvs.proto.Compact;
 import kvs.proto.Count;
 import kvs.proto.Exists;
+import kvs.proto.Expire;
 import kvs.proto.Incr;
+import kvs.proto.Persist;
 import kvs.proto.Ping;
 import kvs.proto.Request;
 import kvs.proto.Response;
@@ -24,7 +28,9 @@ import kvs.proto.Stats;
 
 /**
  * A connection to a kvs server: {@code set}, {@code get}, {@code remove}; conditional sets and
- * {@code incr}, each atomic on the server; {@code scan}, {@code count}, {@code exists}.
+ * {@code incr}, each atomic on the server; expiry ({@code set} with an {@link Expiry},
+ * {@code expire}, {@code persist}, {@code ttl}); atomic {@link #batch}es of sets and removes;
+ * {@code scan}, {@code count}, {@code exists}.
  *
  * <p>Thread-safe: calls from many threads are serialized on the one connection, one call at a
  * time; {@link #getAll} pipelines its requests on it ({@link Connection}). It uses a plain
@@ -78,6 +84,31 @@ public final class KvsClient implements AutoCloseable {
     }
 
     /**
+     * Sets {@code key} to {@code value}, expiring {@code ttl} after the server applies it, by the
+     * server's clock.
+     *
+     * @throws IllegalArgumentException if {@code ttl} is under 1 ms
+     */
+    public void set(byte[] key, byte[] value, Duration ttl) throws IOException {
+        set(key, value, Expiry.after(ttl));
+    }
+
+    /**
+     * Sets {@code key} to {@code value}, expiring at {@code instant} by the server's clock (one
+     * already past removes the key at once).
+     *
+     * @throws IllegalArgumentException if {@code instant} is not after the Unix epoch
+     */
+    public void setExpiringAt(byte[] key, byte[] value, Instant instant) throws IOException {
+        set(key, value, Expiry.at(instant));
+    }
+
+    /** Sets {@code key} to {@code value} with {@code expiry} ({@link Expiry#KEEP}: the key's own). */
+    public synchronized void set(byte[] key, byte[] value, Expiry expiry) throws IOException {
+        connection.expectDone(call(Request.newBuilder().setSet(expiry.applyTo(plainSet(key, value)))));
+    }
+
+    /**
      * Sets each key of {@code pairs} to its value, in the map's order (a later pair of one key
      * wins), with one {@code SetMany} request: all are applied, or, if the server refuses any
      * (too large, a storage error), none. Readers may see some keys set before others
@@ -88,13 +119,23 @@ public final class KvsClient implements AutoCloseable {
     }
 
     /** Sets {@code key} to {@code value} only if the server does not hold it; returns whether it did. */
-    public synchronized boolean setIfAbsent(byte[] key, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value)).setCondition(SetCondition.SET_IF_ABSENT));
+    public boolean setIfAbsent(byte[] key, byte[] value) throws IOException {
+        return setIfAbsent(key, value, Expiry.NONE);
+    }
+
+    /** {@link #setIfAbsent(byte[], byte[])} with an expiry (Redis's {@code SET NX EX}). */
+    public synchronized boolean setIfAbsent(byte[] key, byte[] value, Expiry expiry) throws IOException {
+        return setIf(expiry.applyTo(plainSet(key, value)).setCondition(SetCondition.SET_IF_ABSENT));
     }
 
     /** Sets {@code key} to {@code value} only if the server holds it; returns whether it did. */
-    public synchronized boolean setIfPresent(byte[] key, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value)).setCondition(SetCondition.SET_IF_PRESENT));
+    public boolean setIfPresent(byte[] key, byte[] value) throws IOException {
+        return setIfPresent(key, value, Expiry.NONE);
+    }
+
+    /** {@link #setIfPresent(byte[], byte[])} with an expiry ({@link Expiry#KEEP}: the key's own). */
+    public synchronized boolean setIfPresent(byte[] key, byte[] value, Expiry expiry) throws IOException {
+        return setIf(expiry.applyTo(plainSet(key, value)).setCondition(SetCondition.SET_IF_PRESENT));
     }
 
     /**
@@ -102,9 +143,77 @@ public final class KvsClient implements AutoCloseable {
      * (a missing key matches nothing): checked and written atomically by the server. Returns
      * whether it did.
      */
-    public synchronized boolean compareAndSet(byte[] key, byte[] expected, byte[] value) throws IOException {
-        return setIf(Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value))
-                .setCondition(SetCondition.SET_IF_EQUAL).setExpected(Requests.wrap(expected)));
+    public boolean compareAndSet(byte[] key, byte[] expected, byte[] value) throws IOException {
+        return compareAndSet(key, expected, value, Expiry.NONE);
+    }
+
+    /** {@link #compareAndSet(byte[], byte[], byte[])} with an expiry. */
+    public synchronized boolean compareAndSet(byte[] key, byte[] expected, byte[] value, Expiry expiry)
+            throws IOException {
+        return setIf(expiry.applyTo(plainSet(key, value)).setCondition(SetCondition.SET_IF_EQUAL)
+                .setExpected(Requests.wrap(expected)));
+    }
+
+    private static Set.Builder plainSet(byte[] key, byte[] value) {
+        return Set.newBuilder().setKey(Requests.wrap(key)).setValue(Requests.wrap(value));
+    }
+
+    /**
+     * Gives {@code key} an expiry {@code ttl} from now, by the server's clock, replacing any it
+     * had. Returns whether the key was there (if not, nothing is written).
+     *
+     * @throws IllegalArgumentException if {@code ttl} is under 1 ms
+     */
+    public synchronized boolean expire(byte[] key, Duration ttl) throws IOException {
+        return counted(call(Request.newBuilder().setExpire(
+                Expire.newBuilder().setKey(Requests.wrap(key)).setTtlMs(Expiry.ttlMillis(ttl))))) == 1;
+    }
+
+    /**
+     * Gives {@code key} an expiry at {@code instant}, by the server's clock, replacing any it had;
+     * an instant already past removes the key. Returns whether the key was there.
+     *
+     * @throws IllegalArgumentException if {@code instant} is not after the Unix epoch
+     */
+    public synchronized boolean expireAt(byte[] key, Instant instant) throws IOException {
+        return counted(call(Request.newBuilder().setExpire(
+                Expire.newBuilder().setKey(Requests.wrap(key)).setAtMs(Expiry.epochMillis(instant))))) == 1;
+    }
+
+    /** Removes {@code key}'s expiry; returns whether it had one (false: absent, or had none). */
+    public synchronized boolean persist(byte[] key) throws IOException {
+        return counted(call(Request.newBuilder().setPersist(Persist.newBuilder().setKey(Requests.wrap(key))))) == 1;
+    }
+
+    /** {@code key}'s time to live by the server's clock: missing, no expiry, or the time left. */
+    public synchronized KeyTtl ttl(byte[] key) throws IOException {
+        Response r = call(Request.newBuilder().setTtl(kvs.proto.Ttl.newBuilder().setKey(Requests.wrap(key))));
+        if (r.getResultCase() != Response.ResultCase.INTEGER) {
+            throw connection.unexpected(r);
+        }
+        try {
+            return KeyTtl.ofMillis(r.getInteger().getValue());
+        } catch (IllegalArgumentException e) {
+            throw connection.unexpected(r);
+        }
+    }
+
+    /**
+     * A batch of sets and removes to {@link WriteBatch#apply} as one: all or none, for readers
+     * and for crashes.
+     */
+    public WriteBatch batch() {
+        return new WriteBatch(this);
+    }
+
+    /**
+     * Applies {@code batch}, made apart from this client ({@link Requests#batch}), as
+     * {@link WriteBatch#apply} does.
+     *
+     * @throws IllegalStateException if it has no writes
+     */
+    public synchronized void apply(WriteBatch batch) throws IOException {
+        connection.expectDone(call(batch.request()));
     }
 
     private boolean setIf(Set.Builder set) throws IOException {

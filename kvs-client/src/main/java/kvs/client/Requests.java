@@ -34,6 +34,11 @@ public final class Requests {
         return Request.newBuilder().setSetMany(many);
     }
 
+    /** An empty batch of writes, to fill and send as its {@link WriteBatch#request}. */
+    public static WriteBatch batch() {
+        return new WriteBatch(null);
+    }
+
     public static Request.Builder rm(byte[] key) {
         return Request.newBuilder().setRm(Rm.newBuilder().setKey(wrap(key)));
     }

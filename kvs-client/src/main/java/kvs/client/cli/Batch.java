@@ -35,7 +35,8 @@ final class Batch {
     static final int EXIT_FAILED = ClientMain.EXIT_FAILED;
 
     private static final byte[] OK = "OK\n".getBytes(StandardCharsets.UTF_8);
-    private static final String COMMANDS = "set KEY VALUE, get KEY, rm KEY, mget KEY..., mset KEY VALUE...";
+    private static final String COMMANDS = "set KEY VALUE, get KEY, rm KEY, mget KEY..., mset KEY VALUE...,"
+            + " batch OP...";
 
     /** A line of the input: what it asks, and what has come back for it. */
     private static final class Line {
@@ -236,7 +237,7 @@ final class Batch {
         int expected = switch (command) {
             case "set" -> 2;
             case "get", "rm" -> 1;
-            case "mget", "mset" -> -1;
+            case "mget", "mset", "batch" -> -1;
             default -> 0;
         };
         if (expected == 0) {
@@ -253,10 +254,11 @@ final class Batch {
                 case "get" -> line.requests.add(Requests.get(Keys.utf8(spec, args.get(0))));
                 case "rm" -> line.requests.add(Requests.rm(Keys.utf8(spec, args.get(0))));
                 case "mget" -> args.forEach(key -> line.requests.add(Requests.get(Keys.utf8(spec, key))));
+                case "batch" -> line.requests.add(BatchOps.parse(args).request());
                 default -> line.requests.add(Requests.setMany(MsetCommand.pairs(spec, args)));
             }
             return line;
-        } catch (ParameterException e) {
+        } catch (ParameterException | IllegalArgumentException e) {
             return failedLine(number, text, e.getMessage());
         }
     }

@@ -41,8 +41,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kvs-client", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true, sortOptions = false,
-        synopsisSubcommandLabel = "(set | get | rm | incr | mget | mset | scan | exists | count | compact | backup | ping | stats | bench | shell | help)",
-        description = "Sets, gets, removes, increments, lists and counts keys on a kvs server.",
+        synopsisSubcommandLabel = "(set | get | rm | incr | expire | ttl | persist | batch | mget | mset | scan | exists | count | compact | backup | ping | stats | bench | shell | help)",
+        description = "Sets, gets, removes, increments, expires, lists and counts keys on a kvs server.",
         footerHeading = "%nExamples:%n",
         footer = {"  kvs-client set greeting hello", "  kvs-client get greeting",
             "  kvs-client set photo --value-file photo.jpg --addr 127.0.0.1:4001",
@@ -50,14 +50,16 @@ import picocli.CommandLine.Spec;
             "  kvs-client set --key-hex 00ff --value-hex 0a0b0c",
             "  kvs-client set lock me --if-absent", "  kvs-client set version 2 --if-equal 1",
             "  kvs-client incr visits", "  kvs-client incr stock -5",
+            "  kvs-client set session abc --ttl 30m", "  kvs-client expire session 1h", "  kvs-client ttl session",
+            "  kvs-client batch set a 1 set b 2 --ttl 10s rm c",
             "  kvs-client rm greeting", "  kvs-client mset a 1 b 2", "  kvs-client mget a b",
             "  kvs-client --batch commands.txt", "  kvs-client scan --prefix user: --limit 10",
             "  kvs-client exists greeting photo", "  kvs-client compact --timeout 10m"},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done (get of a missing key prints 'Key not found' and exits 0)",
             "1:failed: no server, timeout, error from the server (incr of a value that is not an integer),"
-                + " rm of a missing key, set --if-... whose condition did not hold (nothing set), a --batch line"
-                + " that failed",
+                + " rm or expire of a missing key, set --if-... whose condition did not hold (nothing set), persist"
+                + " of a key without expiry, a --batch line that failed",
             "2:usage error",
             "3:get --raw of a missing key"})
 public final class ClientMain implements Callable<Integer> {
@@ -205,6 +207,11 @@ public final class ClientMain implements Callable<Integer> {
             }
             cmd.addSubcommand(HelpCommand.class);
         }
+        CommandLine batch = cmd.getSubcommands().get("batch");
+        if (batch != null) {
+            // Its operations' options (set ... --ttl 10s) are words BatchOps reads in place.
+            batch.setUnmatchedOptionsArePositionalParams(true);
+        }
         cmd.setOut(writer(stdout));
         cmd.setErr(writer(stderr));
         // -V on every subcommand too ("kvs-client get -V"), not only on kvs-client itself.
@@ -236,6 +243,10 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("get", GetCommand.class);
         SUBCOMMANDS.put("rm", RmCommand.class);
         SUBCOMMANDS.put("incr", IncrCommand.class);
+        SUBCOMMANDS.put("expire", ExpireCommand.class);
+        SUBCOMMANDS.put("ttl", TtlCommand.class);
+        SUBCOMMANDS.put("persist", PersistCommand.class);
+        SUBCOMMANDS.put("batch", BatchCommand.class);
         SUBCOMMANDS.put("mget", MgetCommand.class);
         SUBCOMMANDS.put("mset", MsetCommand.class);
         SUBCOMMANDS.put("scan", ScanCommand.class);

@@ -18,14 +18,22 @@ final class Keys {
     /** KEY as its UTF-8 bytes, or, with {@code hex}, as the bytes its hex digits spell ({@code --key-hex}). */
     static byte[] of(CommandSpec spec, String key, boolean hex) {
         byte[] bytes = hex ? hex(spec, "KEY", key) : key.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length == 0) {
-            throw new ParameterException(spec.commandLine(), "KEY must not be empty");
-        }
-        if (bytes.length > Limits.MAX_KEY_BYTES) {
-            throw new ParameterException(spec.commandLine(), "KEY of " + bytes.length
-                    + " bytes is over the limit of " + Limits.MAX_KEY_BYTES + " bytes");
+        String refused = refusal(bytes);
+        if (refused != null) {
+            throw new ParameterException(spec.commandLine(), refused);
         }
         return bytes;
+    }
+
+    /** Why the protocol refuses {@code key}, or null if it takes it. */
+    static String refusal(byte[] key) {
+        if (key.length == 0) {
+            return "KEY must not be empty";
+        }
+        if (key.length > Limits.MAX_KEY_BYTES) {
+            return "KEY of " + key.length + " bytes is over the limit of " + Limits.MAX_KEY_BYTES + " bytes";
+        }
+        return null;
     }
 
     /** The bytes that {@code text}'s hex digits spell (two a byte, either case), for an argument named {@code what}. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import kvs.client.Expiry;
 import kvs.client.KvsClient;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -17,14 +18,20 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code kvs-client set KEY (VALUE | --value-file PATH) [--if-absent | --if-present | --if-equal OLD]}. */
+/**
+ * {@code kvs-client set KEY (VALUE | --value-file PATH) [--if-absent | --if-present | --if-equal OLD]
+ * [--ttl DURATION | --expire-at TIME | --keep-ttl]}.
+ */
 @Command(name = "set", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"Sets KEY to VALUE. Prints nothing.",
             "A value on the command line is stored as its UTF-8 bytes; --value-file stores a"
                 + " file's bytes exactly, or standard input's with '-'.",
             "With --if-absent, --if-present or --if-equal, the server checks the condition and sets"
                 + " atomically: no other write comes between. If the condition does not hold, nothing"
-                + " is set, 'not set: ...' says why on standard error, and the exit code is 1."})
+                + " is set, 'not set: ...' says why on standard error, and the exit code is 1.",
+            "With --ttl or --expire-at the key expires (gone for every read) after that long or at that time,"
+                + " by the server's clock; --keep-ttl keeps the expiry it has; without any, a set clears the"
+                + " key's expiry. E.g. kvs-client set session abc --ttl 30m"})
 final class SetCommand implements Callable<Integer> {
 
     /** At most one condition; none means always. */
@@ -43,6 +50,10 @@ final class SetCommand implements Callable<Integer> {
                 + " VALUE is: UTF-8, or hex with --value-hex.")
         String ifEqual;
     }
+
+    /** At most one expiry option; none means the key never expires. */
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    ExpiryTimes.SetOptions expiryOptions;
 
     @ParentCommand
     ClientMain main;
@@ -69,17 +80,18 @@ final class SetCommand implements Callable<Integer> {
         byte[] bytes = value();
         byte[] k = key.bytes();
         byte[] expected = condition != null && condition.ifEqual != null ? bytesOf("OLD", condition.ifEqual) : null;
+        Expiry expiry = expiryOptions == null ? Expiry.NONE : expiryOptions.expiry();
         String notSet;
         try (KvsClient kvs = main.connect()) {
             if (condition == null) {
-                kvs.set(k, bytes);
+                kvs.set(k, bytes, expiry);
                 return 0;
             } else if (condition.ifAbsent) {
-                notSet = kvs.setIfAbsent(k, bytes) ? null : key.key + " exists";
+                notSet = kvs.setIfAbsent(k, bytes, expiry) ? null : key.key + " exists";
             } else if (condition.ifPresent) {
-                notSet = kvs.setIfPresent(k, bytes) ? null : key.key + " is missing";
+                notSet = kvs.setIfPresent(k, bytes, expiry) ? null : key.key + " is missing";
             } else {
-                notSet = kvs.compareAndSet(k, expected, bytes) ? null
+                notSet = kvs.compareAndSet(k, expected, bytes, expiry) ? null
                         : key.key + "'s value is not " + condition.ifEqual + ", or " + key.key + " is missing";
             }
         }

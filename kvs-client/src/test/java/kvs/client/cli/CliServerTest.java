@@ -6,6 +6,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import kvs.common.HostPort;
 import kvs.server.KvsServer;
 import kvs.server.ServerConfig;
@@ -41,6 +44,14 @@ abstract class CliServerTest {
         out = new ByteArrayOutputStream();
         err = new ByteArrayOutputStream();
         return ClientMain.commandLine(new ByteArrayInputStream(stdin), out, err, args).execute(args);
+    }
+
+    /** Runs with {@code --addr} of the test server appended. */
+    int client(String... args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.add("--addr");
+        all.add(addr);
+        return run(new byte[0], all.toArray(String[]::new));
     }
 
     String out() {

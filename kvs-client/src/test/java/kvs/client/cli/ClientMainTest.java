@@ -27,13 +27,6 @@ import org.junit.jupiter.api.Test;
 /** {@code kvs-client} run in-process against a real server: output, errors and exit codes. */
 class ClientMainTest extends CliServerTest {
 
-    /** Runs with {@code --addr} of the test server appended. */
-    private int client(String... args) {
-        List<String> all = new ArrayList<>(Arrays.asList(args));
-        all.add("--addr");
-        all.add(addr);
-        return run(new byte[0], all.toArray(String[]::new));
-    }
 
     @Test
     void set_printsNothing_getPrintsValueAndNewline() {
@@ -535,8 +528,8 @@ class ClientMainTest extends CliServerTest {
                 type.getAnnotation(picocli.CommandLine.Command.class).name(), type.getName()));
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
-        assertEquals(List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact", "backup",
-                "ping", "stats", "bench", "shell", "help"),
+        assertEquals(List.of("set", "get", "rm", "incr", "expire", "ttl", "persist", "batch", "mget", "mset", "scan",
+                "exists", "count", "compact", "backup", "ping", "stats", "bench", "shell", "help"),
                 new ArrayList<>(all));
     }
 
@@ -552,8 +545,8 @@ class ClientMainTest extends CliServerTest {
         assertEquals(2, run(new byte[0], "gett", "k"));
         assertTrue(err().contains("Did you mean: kvs-client get"), err());
         assertEquals(0, run(new byte[0], "--help"));
-        for (String name : List.of("set", "get", "rm", "incr", "mget", "mset", "scan", "exists", "count", "compact",
-                "backup", "ping", "stats", "bench", "shell", "--batch")) {
+        for (String name : List.of("set", "get", "rm", "incr", "expire", "ttl", "persist", "batch", "mget", "mset",
+                "scan", "exists", "count", "compact", "backup", "ping", "stats", "bench", "shell", "--batch")) {
             assertTrue(out().contains(name), name + " in " + out());
         }
     }
