@@ -15,7 +15,12 @@ import java.util.Map;
 final class RespCommandTable {
 
     /** One argument in {@code COMMAND DOCS}: a name, a type, and whether optional or repeated. */
-    record Arg(String name, String type, boolean optional, boolean multiple, List<Arg> oneOf) {
+    record Arg(String name, String type, boolean optional, boolean multiple, List<Arg> oneOf, String token) {
+
+        Arg(String name, String type, boolean optional, boolean multiple, List<Arg> oneOf) {
+            this(name, type, optional, multiple, oneOf, type.equals("pure-token") ? name.toUpperCase(Locale.ROOT) : null);
+        }
+
         static Arg key() {
             return new Arg("key", "key", false, false, List.of());
         }
@@ -25,11 +30,16 @@ final class RespCommandTable {
         }
 
         Arg asOptional() {
-            return new Arg(name, type, true, multiple, oneOf);
+            return new Arg(name, type, true, multiple, oneOf, token);
         }
 
         Arg asMultiple() {
-            return new Arg(name, type, optional, true, oneOf);
+            return new Arg(name, type, optional, true, oneOf, token);
+        }
+
+        /** This argument, introduced by {@code token}: SET's {@code EX seconds}. */
+        Arg withToken(String token) {
+            return new Arg(name, type, optional, multiple, oneOf, token);
         }
 
         static Arg token(String token) {
@@ -42,8 +52,8 @@ final class RespCommandTable {
 
         RespValue doc() {
             List<Object> kv = new ArrayList<>(List.of("name", name, "type", type));
-            if (type.equals("pure-token")) {
-                kv.addAll(List.of("token", name.toUpperCase(Locale.ROOT)));
+            if (token != null) {
+                kv.addAll(List.of("token", token));
             }
             if (type.equals("key")) {
                 kv.addAll(List.of("key_spec_index", 0L));
@@ -84,6 +94,12 @@ final class RespCommandTable {
 
     static final Map<String, Spec> COMMANDS = new LinkedHashMap<>();
 
+    /** An integer argument, introduced by {@code token} if not null (SET's {@code EX seconds}). */
+    private static Arg integer(String name, String token) {
+        Arg a = new Arg(name, "integer", false, false, List.of());
+        return token == null ? a : a.withToken(token);
+    }
+
     private static void add(String name, int arity, String flags, int first, int last, int step,
             String group, String summary, Arg... args) {
         COMMANDS.put(name, new Spec(name, arity, flags.isEmpty() ? List.of() : List.of(flags.split(" ")),
@@ -93,11 +109,42 @@ final class RespCommandTable {
     static {
         add("get", 2, "readonly fast", 1, 1, 1, "string", "Returns the value of a key.", Arg.key());
         add("set", -3, "write denyoom", 1, 1, 1, "string",
-                "Sets the value of a key, optionally only if it is absent (NX) or present (XX);"
-                        + " GET returns the previous value. kvs keys do not expire: EX, PX, EXAT, PXAT"
-                        + " and KEEPTTL are refused.",
+                "Sets the value of a key, optionally only if it is absent (NX) or present (XX), with an"
+                        + " expiry (EX, PX, EXAT, PXAT) or keeping the key's (KEEPTTL); GET returns the previous"
+                        + " value.",
                 Arg.key(), Arg.string("value"),
-                Arg.oneOf("condition", Arg.token("NX"), Arg.token("XX")).asOptional(), Arg.token("GET").asOptional());
+                Arg.oneOf("condition", Arg.token("NX"), Arg.token("XX")).asOptional(), Arg.token("GET").asOptional(),
+                Arg.oneOf("expiration", integer("seconds", "EX"), integer("milliseconds", "PX"),
+                        integer("unix-time-seconds", "EXAT"), integer("unix-time-milliseconds", "PXAT"),
+                        Arg.token("KEEPTTL")).asOptional());
+        add("setex", 4, "write denyoom", 1, 1, 1, "string",
+                "Sets the value of a key, expiring after a number of seconds.",
+                Arg.key(), integer("seconds", null), Arg.string("value"));
+        add("psetex", 4, "write denyoom", 1, 1, 1, "string",
+                "Sets the value of a key, expiring after a number of milliseconds.",
+                Arg.key(), integer("milliseconds", null), Arg.string("value"));
+        add("expire", -3, "write fast", 1, 1, 1, "generic",
+                "Makes a key expire after a number of seconds; 1 if it was there, else 0. NX, XX, GT and LT"
+                        + " are refused.", Arg.key(), integer("seconds", null));
+        add("pexpire", -3, "write fast", 1, 1, 1, "generic",
+                "Makes a key expire after a number of milliseconds; 1 if it was there, else 0.",
+                Arg.key(), integer("milliseconds", null));
+        add("expireat", -3, "write fast", 1, 1, 1, "generic",
+                "Makes a key expire at a Unix time in seconds; 1 if it was there, else 0.",
+                Arg.key(), integer("unix-time-seconds", null));
+        add("pexpireat", -3, "write fast", 1, 1, 1, "generic",
+                "Makes a key expire at a Unix time in milliseconds; 1 if it was there, else 0.",
+                Arg.key(), integer("unix-time-milliseconds", null));
+        add("persist", 2, "write fast", 1, 1, 1, "generic",
+                "Removes a key's expiry; 1 if it had one, else 0.", Arg.key());
+        add("ttl", 2, "readonly fast", 1, 1, 1, "generic",
+                "Returns a key's time to live in seconds: -1 no expiry, -2 no key.", Arg.key());
+        add("pttl", 2, "readonly fast", 1, 1, 1, "generic",
+                "Returns a key's time to live in milliseconds: -1 no expiry, -2 no key.", Arg.key());
+        add("expiretime", 2, "readonly fast", 1, 1, 1, "generic",
+                "Returns when a key expires, a Unix time in seconds: -1 no expiry, -2 no key.", Arg.key());
+        add("pexpiretime", 2, "readonly fast", 1, 1, 1, "generic",
+                "Returns when a key expires, a Unix time in milliseconds: -1 no expiry, -2 no key.", Arg.key());
         add("del", -2, "write", 1, -1, 1, "keyspace", "Deletes keys; returns how many there were.",
                 Arg.key().asMultiple());
         add("exists", -2, "readonly fast", 1, -1, 1, "keyspace", "Counts the given keys that exist.",

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import kvs.common.Version;
 import kvs.proto.Get;
 import kvs.proto.Incr;
@@ -53,6 +54,8 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     private final RespReplies replies;
     private final ServerConfig config;
     private final int port;
+    /** The store's clock, ms since the epoch: for the expiry times that would overflow it. */
+    private final LongSupplier clock;
     private final long clientId = CLIENT_IDS.incrementAndGet();
     private String clientName;
     /**
@@ -63,10 +66,11 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
     /** Set after QUIT: what follows is dropped. */
     private boolean quit;
 
-    RespCommands(RespReplies replies, ServerConfig config, int port) {
+    RespCommands(RespReplies replies, ServerConfig config, int port, LongSupplier clock) {
         this.replies = replies;
         this.config = config;
         this.port = port;
+        this.clock = clock;
     }
 
     @Override
@@ -124,6 +128,21 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
             case "get" -> send(ctx, BULK, get(args[1]));
             case "strlen" -> send(ctx, LENGTH, get(args[1]));
             case "set" -> set(ctx, args);
+            case "setex", "psetex" -> setex(ctx, name, args);
+            case "expire", "pexpire", "expireat", "pexpireat" -> {
+                RespExpiry.Parsed expire = RespExpiry.expire(name, args, clock.getAsLong());
+                if (expire.error() != null) {
+                    reply(ctx, RespValue.error(expire.error()));
+                } else {
+                    send(ctx, COUNTED, expire.request());
+                }
+            }
+            case "persist" -> send(ctx, COUNTED, request().setPersist(
+                    kvs.proto.Persist.newBuilder().setKey(bytes(args[1]))).build());
+            case "ttl" -> send(ctx, Render.of(Kind.ROUNDED_SECONDS, 1), RespExpiry.ttl(args[1], false));
+            case "pttl" -> send(ctx, INTEGER, RespExpiry.ttl(args[1], false));
+            case "expiretime" -> send(ctx, Render.of(Kind.SECONDS, 1), RespExpiry.ttl(args[1], true));
+            case "pexpiretime" -> send(ctx, INTEGER, RespExpiry.ttl(args[1], true));
             case "getdel" -> send(ctx, BULK, request().setRm(
                     Rm.newBuilder().setKey(bytes(args[1])).setReturnPrevious(true)).build());
             case "del" -> {
@@ -194,25 +213,44 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** SET key value [NX | XX] [GET]; the expiry options are refused by name. */
+    /**
+     * SET key value [NX | XX] [GET] [EX s | PX ms | EXAT s | PXAT ms | KEEPTTL], with Redis 7.0's
+     * rules: an option may be repeated (the last time counts), two that conflict are a syntax
+     * error, and the time is checked after the options.
+     */
     private void set(ChannelHandlerContext ctx, byte[][] args) {
         SetCondition condition = SetCondition.SET_ALWAYS;
         boolean returnPrevious = false;
+        boolean keepTtl = false;
+        RespExpiry.Unit unit = null;
+        byte[] time = null;
         for (int i = 3; i < args.length; i++) {
             String option = text(args[i]).toUpperCase(Locale.ROOT);
             switch (option) {
                 case "NX", "XX" -> {
-                    if (condition != SetCondition.SET_ALWAYS) {
+                    SetCondition c = option.equals("NX") ? SetCondition.SET_IF_ABSENT : SetCondition.SET_IF_PRESENT;
+                    if (condition != SetCondition.SET_ALWAYS && condition != c) {
                         reply(ctx, RespValue.error("ERR syntax error"));
                         return;
                     }
-                    condition = option.equals("NX") ? SetCondition.SET_IF_ABSENT : SetCondition.SET_IF_PRESENT;
+                    condition = c;
                 }
                 case "GET" -> returnPrevious = true;
-                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> {
-                    reply(ctx, RespValue.error("ERR SET's " + option + " option is not supported: kvs"
-                            + " keys do not expire"));
-                    return;
+                case "KEEPTTL" -> {
+                    if (unit != null) {
+                        reply(ctx, RespValue.error("ERR syntax error"));
+                        return;
+                    }
+                    keepTtl = true;
+                }
+                case "EX", "PX", "EXAT", "PXAT" -> {
+                    RespExpiry.Unit u = RespExpiry.Unit.valueOf(option);
+                    if (keepTtl || (unit != null && unit != u) || i + 1 == args.length) {
+                        reply(ctx, RespValue.error("ERR syntax error"));
+                        return;
+                    }
+                    unit = u;
+                    time = args[++i];
                 }
                 default -> {
                     reply(ctx, RespValue.error("ERR syntax error"));
@@ -220,9 +258,32 @@ final class RespCommands extends ChannelInboundHandlerAdapter {
                 }
             }
         }
-        Request set = request().setSet(kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[2]))
-                .setCondition(condition).setReturnPrevious(returnPrevious)).build();
-        send(ctx, returnPrevious ? BULK : OK_REPLY, set);
+        kvs.proto.Set.Builder set = kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[2]))
+                .setCondition(condition).setReturnPrevious(returnPrevious).setKeepTtl(keepTtl);
+        if (unit != null && !withExpiry(ctx, set, unit, time, "set")) {
+            return;
+        }
+        send(ctx, returnPrevious ? BULK : OK_REPLY, request().setSet(set).build());
+    }
+
+    /** SETEX key seconds value, PSETEX key milliseconds value: a SET with EX or PX. */
+    private void setex(ChannelHandlerContext ctx, String name, byte[][] args) {
+        kvs.proto.Set.Builder set = kvs.proto.Set.newBuilder().setKey(bytes(args[1])).setValue(bytes(args[3]));
+        if (withExpiry(ctx, set, name.equals("setex") ? RespExpiry.Unit.EX : RespExpiry.Unit.PX, args[2], name)) {
+            send(ctx, OK_REPLY, request().setSet(set).build());
+        }
+    }
+
+    /** Gives {@code set} the expiry {@code time} in {@code unit}; else answers Redis's error, false. */
+    private boolean withExpiry(ChannelHandlerContext ctx, kvs.proto.Set.Builder set, RespExpiry.Unit unit,
+            byte[] time, String command) {
+        RespExpiry.SetExpiry expiry = RespExpiry.forSet(unit, time, command, clock.getAsLong());
+        if (expiry.error() != null) {
+            reply(ctx, RespValue.error(expiry.error()));
+            return false;
+        }
+        set.setTtlMs(expiry.ttlMs()).setExpireAtMs(expiry.atMs());
+        return true;
     }
 
     /** INCRBY key increment, DECRBY key decrement: the amount is an integer as Redis reads one. */

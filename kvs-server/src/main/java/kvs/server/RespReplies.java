@@ -42,8 +42,12 @@ final class RespReplies implements ReplyWriter {
         ARRAY,
         /** The length of the value, 0 if none: STRLEN. */
         LENGTH,
-        /** An integer response's value: INCR, INCRBY, DECR, DECRBY. */
+        /** An integer response's value: INCR, INCRBY, DECR, DECRBY, PTTL, PEXPIRETIME. */
         INTEGER,
+        /** A time to live in ms as seconds, rounded as Redis's TTL does; negative (-1, -2) kept. */
+        ROUNDED_SECONDS,
+        /** A time in ms as whole seconds, as Redis's EXPIRETIME gives it; negative (-1, -2) kept. */
+        SECONDS,
         /** A reply made up front ({@link Render#literal}), carried by a ping to keep its place. */
         LITERAL,
         /** A reply made from the server's figures, carried by a stats request: INFO, DBSIZE. */
@@ -187,11 +191,11 @@ final class RespReplies implements ReplyWriter {
                             parts = new ArrayList<>();
                         }
                     }
-                    case LENGTH, INTEGER -> {
+                    case LENGTH, INTEGER, ROUNDED_SECONDS, SECONDS -> {
                         if (err != null) {
                             RespValue.error(err).write(out, r3);
-                        } else if (render.kind() == Kind.INTEGER) {
-                            RespValue.header(out, ':', r.getInteger().getValue());
+                        } else if (render.kind() != Kind.LENGTH) {
+                            RespValue.header(out, ':', integer(render.kind(), r.getInteger().getValue()));
                         } else {
                             RespValue.header(out, ':', r.getResultCase() == Response.ResultCase.VALUE
                                     ? r.getValue().getValue().size() : 0);
@@ -239,6 +243,14 @@ final class RespReplies implements ReplyWriter {
             gathered = parts;
         }
         return out;
+    }
+
+    /** An integer response's value as {@code kind} replies it. */
+    private static long integer(Kind kind, long value) {
+        if (value < 0 || kind == Kind.INTEGER) {
+            return value;
+        }
+        return value / 1000 + (kind == Kind.ROUNDED_SECONDS && value % 1000 >= 500 ? 1 : 0);
     }
 
     /** SCAN's reply: the cursor as a decimal bulk string, and an array of the keys. */

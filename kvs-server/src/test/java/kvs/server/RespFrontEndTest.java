@@ -68,7 +68,7 @@ class RespFrontEndTest {
                 x(bulk("x\r\ny"), "ECHO", "x\r\ny"),
                 x("-ERR unknown command 'NOSUCH', with args beginning with: 'arg' \r\n", "NOSUCH", "arg"),
                 x("-ERR wrong number of arguments for 'get' command\r\n", "GET"),
-                x("-ERR SET's EX option is not supported: kvs keys do not expire\r\n", "SET", "k", "v", "EX", "10"),
+                x("-ERR invalid expire time in 'set' command\r\n", "SET", "k", "v", "EX", "0"),
                 x("-ERR syntax error\r\n", "SET", "k", "v", "NX", "XX"),
                 x(":" + (i + 1) + "\r\n", "DBSIZE"),
                 x("*2\r\n" + bulk("0") + "*1\r\n" + bulk("keep" + i), "SCAN", "0", "MATCH", "keep" + i + "*"),
@@ -109,7 +109,7 @@ class RespFrontEndTest {
 
         RespReplies replies = new RespReplies();
         ServerConfig config = ServerConfig.of(new HostPort("127.0.0.1", 0), Path.of("unused"));
-        EmbeddedChannel ch = new EmbeddedChannel(new RespDecoder(1024, 4096), new RespCommands(replies, config, 0));
+        EmbeddedChannel ch = new EmbeddedChannel(new RespDecoder(1024, 4096), new RespCommands(replies, config, 0, System::currentTimeMillis));
         Model model = new Model();
         List<Response> responses = new ArrayList<>();
         for (int at = 0; at < bytes.length;) {

@@ -254,10 +254,10 @@ class RespLettuceTest {
     void setWithExpiry_refusedNamingTheOption_keyNotSet(ProtocolVersion v) {
         try (StatefulRedisConnection<String, String> conn = connect(v, StringCodec.UTF8)) {
             RedisCommands<String, String> c = conn.sync();
-            assertError("ERR SET's EX option is not supported: kvs keys do not expire",
-                    () -> c.set("t", "v", SetArgs.Builder.ex(10)));
-            assertError("ERR SET's PXAT option is not supported: kvs keys do not expire",
-                    () -> c.set("t", "v", SetArgs.Builder.pxAt(System.currentTimeMillis() + 60_000)));
+            String refused = "ERR this server does not serve expiry yet: a set with ttl_ms, expire_at_ms or"
+                    + " keep_ttl is refused, not applied without it";
+            assertError(refused, () -> c.set("t", "v", SetArgs.Builder.ex(10)));
+            assertError(refused, () -> c.set("t", "v", SetArgs.Builder.pxAt(System.currentTimeMillis() + 60_000)));
             assertEquals(0, c.exists("t"));
             assertEquals("PONG", c.ping());
         }
