@@ -97,6 +97,7 @@ final class Compactor {
      * abandoned because the store is closing (nothing changed).
      */
     boolean run() throws IOException {
+        store.sweepExpired(); // expired keys become dead bytes, not copied
         List<Segment> sealed = store.sealedSegments();
         for (int attempt = 0; attempt <= sealed.size(); attempt++) {
             List<Segment> inputs = sealed.stream().filter(s -> !damaged.contains(s.id)).toList();
@@ -160,7 +161,7 @@ final class Compactor {
 
         for (Moved m : moved) {
             Segment to = store.segments.get(m.toSegment());
-            if (m.fromOffset() < 0) { // a kept tombstone: live while a damaged file is left out
+            if (m.fromOffset() < 0) { // a kept tombstone or expired put: live while a damaged file is left out
                 to.addLive(m.size());
                 continue;
             }
@@ -202,13 +203,17 @@ final class Compactor {
             throws IOException, DamagedInput {
         List<long[]> live = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
-        HintFile.Visitor collect = (offset, size, seq, type, key) -> {
+        long now = store.now();
+        HintFile.Visitor collect = (offset, size, seq, type, key, expireAt) -> {
             Location loc = store.keydir.get(key);
-            boolean keep = type == RecordFormat.TYPE_PUT
-                    ? loc != null && loc.segment() == in.id && loc.offset() == offset
-                    : keepTombstones && loc == null;
-            if (keep) {
-                live.add(new long[] {offset, size, seq, type});
+            boolean pointed = RecordFormat.isPut(type) && loc != null && loc.segment() == in.id
+                    && loc.offset() == offset;
+            // With a sealed file left out, what shadows an older record of an absent key stays:
+            // a tombstone, or a put that expired (and was dropped from the keydir).
+            boolean shadows = keepTombstones && loc == null && (type == RecordFormat.TYPE_TOMBSTONE
+                    || (expireAt != 0 && expireAt <= now));
+            if (pointed || shadows) {
+                live.add(new long[] {offset, size, seq, type, expireAt, pointed ? 1 : 0});
                 keys.add(key);
             }
         };
@@ -218,9 +223,9 @@ final class Compactor {
             live.clear();
             keys.clear();
             SegmentScanner.Damage damage = SegmentScanner.scan(in.channel(),
-                    (offset, size, seq, type, key) -> {
+                    (offset, size, seq, type, key, expireAt) -> {
                         try {
-                            collect.entry((int) offset, size, seq, type, key);
+                            collect.entry((int) offset, size, seq, type, key, expireAt);
                         } catch (IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
@@ -246,9 +251,8 @@ final class Compactor {
             }
             Segment out = outputs.forRecord(size);
             int at = (int) out.append(ByteBuffer.wrap(record));
-            outputs.hint.add(at, size, r[2], type, keys.get(i));
-            moved.add(new Moved(keys.get(i), in.id, type == RecordFormat.TYPE_PUT ? offset : -1,
-                    out.id, at, size));
+            outputs.hint.add(at, size, r[2], type, keys.get(i), r[4]);
+            moved.add(new Moved(keys.get(i), in.id, r[5] == 1 ? offset : -1, out.id, at, size));
         }
         return true;
     }

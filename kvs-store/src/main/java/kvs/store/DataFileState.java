@@ -73,15 +73,15 @@ record DataFileState(Kind kind, byte fileKind, long size, long offset, String re
         }
         byte fileKind = h.get(RecordFormat.KIND_OFFSET);
         if (h.getInt(0) != RecordFormat.DATA_MAGIC) {
-            SegmentScanner.Damage d = SegmentScanner.scan(channel, (o, s, q, t, k) -> { });
+            SegmentScanner.Damage d = SegmentScanner.scan(channel, (o, s, q, t, k, x) -> { });
             return new DataFileState(d != null && d.tornTail() ? Kind.TORN_TAIL : Kind.BAD_MAGIC,
                     fileKind, size, 0, "not a kvs data file (bad magic number)");
         }
         short version = h.getShort(4);
-        if (version != RecordFormat.VERSION) {
+        if (version < RecordFormat.OLDEST_VERSION || version > RecordFormat.VERSION) {
             return new DataFileState(Kind.UNSUPPORTED_VERSION, fileKind, size, 0,
-                    "unsupported data file version " + version + " (this build reads version "
-                    + RecordFormat.VERSION + ")");
+                    "unsupported data file version " + version + " (this build reads versions "
+                    + RecordFormat.OLDEST_VERSION + " to " + RecordFormat.VERSION + ")");
         }
         return new DataFileState(Kind.WHOLE, fileKind, size, size, null);
     }

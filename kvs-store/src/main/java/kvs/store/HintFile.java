@@ -19,8 +19,9 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * hint   := header entry* trailer
- * header := magic "KVSH" (4) | version u16 = 1 | reserved u16 = 0 | data_size u64
- * entry  := seq u64 | type u8 | key_len u32 | offset u32 | size u32 | key
+ * header := magic "KVSH" (4) | version u16 = 2 | reserved u16 = 0 | data_size u64
+ * entry  := seq u64 | type u8 | key_len u32 | offset u32 | size u32 | [expire_at u64] | key
+ *           (expire_at for type 3, an expiring put, only; version 1 has types 1 and 2 only)
  * trailer:= count u64 | crc u32 (CRC32C of every byte of the file before it)
  * </pre>
  *
@@ -31,7 +32,7 @@ import java.util.zip.CRC32C;
 final class HintFile {
 
     static final int MAGIC = 0x4B565348; // "KVSH"
-    static final short VERSION = 1;
+    static final short VERSION = 2;
     static final int HEADER_BYTES = 16;
     static final int ENTRY_HEADER_BYTES = 8 + 1 + 4 + 4 + 4;
     static final int TRAILER_BYTES = 12;
@@ -41,7 +42,7 @@ final class HintFile {
 
     /** Receives hint entries in data file order. */
     interface Visitor {
-        void entry(int offset, int size, long seq, byte type, byte[] key) throws IOException;
+        void entry(int offset, int size, long seq, byte type, byte[] key, long expireAt) throws IOException;
     }
 
     /**
@@ -55,9 +56,9 @@ final class HintFile {
         long dataSize = segment.channel().size();
         try (Writer w = new Writer(tmp, io)) {
             SegmentScanner.Damage damage = SegmentScanner.scan(segment.channel(),
-                    (offset, size, seq, type, key) -> {
+                    (offset, size, seq, type, key, expireAt) -> {
                         try {
-                            w.add((int) offset, size, seq, type, key);
+                            w.add((int) offset, size, seq, type, key, expireAt);
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -98,12 +99,15 @@ final class HintFile {
             out.writeLong(0); // data_size, set by finish
         }
 
-        void add(int offset, int size, long seq, byte type, byte[] key) throws IOException {
+        void add(int offset, int size, long seq, byte type, byte[] key, long expireAt) throws IOException {
             out.writeLong(seq);
             out.writeByte(type);
             out.writeInt(key.length);
             out.writeInt(offset);
             out.writeInt(size);
+            if (type == RecordFormat.TYPE_PUT_EXPIRING) {
+                out.writeLong(expireAt);
+            }
             out.write(key);
             count++;
         }
@@ -135,8 +139,11 @@ final class HintFile {
                 return false;
             }
             ByteBuffer head = readFully(ch, 0, HEADER_BYTES);
-            if (head.getInt() != MAGIC || head.getShort() != VERSION || head.getShort() != 0
-                    || head.getLong() != dataSize) {
+            if (head.getInt() != MAGIC) {
+                return false;
+            }
+            short version = head.getShort();
+            if (version < 1 || version > VERSION || head.getShort() != 0 || head.getLong() != dataSize) {
                 return false;
             }
             ByteBuffer tail = readFully(ch, size - TRAILER_BYTES, TRAILER_BYTES);
@@ -145,12 +152,12 @@ final class HintFile {
             if (checksum(ch, size - 4) != sum) {
                 return false;
             }
-            return visit(ch, size - TRAILER_BYTES, count, dataSize, visitor);
+            return visit(ch, size - TRAILER_BYTES, count, dataSize, version, visitor);
         }
     }
 
-    private static boolean visit(FileChannel ch, long end, long count, long dataSize, Visitor visitor)
-            throws IOException {
+    private static boolean visit(FileChannel ch, long end, long count, long dataSize, short version,
+            Visitor visitor) throws IOException {
         // Entries were checksummed as a whole; still, check every length before using it.
         ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
         buf.limit(0);
@@ -166,17 +173,28 @@ final class HintFile {
             int keyLen = buf.getInt();
             int offset = buf.getInt();
             int size = buf.getInt();
-            if (keyLen <= 0 || keyLen > RecordFormat.MAX_KEY_BYTES || end - pos - ENTRY_HEADER_BYTES < keyLen
-                    || offset < RecordFormat.FILE_HEADER_BYTES || size < RecordFormat.HEADER_BYTES + keyLen
+            boolean expiring = type == RecordFormat.TYPE_PUT_EXPIRING && version >= 2;
+            int entryHeader = ENTRY_HEADER_BYTES + (expiring ? 8 : 0);
+            if (keyLen <= 0 || keyLen > RecordFormat.MAX_KEY_BYTES || end - pos - entryHeader < keyLen
+                    || offset < RecordFormat.FILE_HEADER_BYTES
+                    || size < RecordFormat.headerBytes(type) + keyLen
                     || (long) offset + size > dataSize
-                    || (type != RecordFormat.TYPE_PUT && type != RecordFormat.TYPE_TOMBSTONE)) {
+                    || (type != RecordFormat.TYPE_PUT && type != RecordFormat.TYPE_TOMBSTONE && !expiring)) {
                 return false;
             }
-            buf = ensure(ch, buf, pos + ENTRY_HEADER_BYTES, keyLen, end);
+            long expireAt = 0;
+            if (expiring) {
+                buf = ensure(ch, buf, pos + ENTRY_HEADER_BYTES, 8, end);
+                expireAt = buf.getLong();
+                if (expireAt <= 0) {
+                    return false;
+                }
+            }
+            buf = ensure(ch, buf, pos + entryHeader, keyLen, end);
             byte[] key = new byte[keyLen];
             buf.get(key);
-            visitor.entry(offset, size, seq, type, key);
-            pos += ENTRY_HEADER_BYTES + keyLen;
+            visitor.entry(offset, size, seq, type, key, expireAt);
+            pos += entryHeader + keyLen;
             seen++;
         }
         return seen == count;

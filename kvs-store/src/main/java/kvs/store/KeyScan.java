@@ -49,17 +49,17 @@ final class KeyScan {
 
     /**
      * The page at {@code cursor} (0: the first) of the keys starting with {@code prefix}, at most
-     * {@code limit} of them.
+     * {@code limit} of them, leaving out those expired at {@code now}.
      *
      * @throws IllegalArgumentException for a cursor this run of the store did not give
      */
-    ScanPage page(long cursor, byte[] prefix, int limit) {
+    ScanPage page(long cursor, byte[] prefix, int limit, long now) {
         if (limit < 1) {
             throw new IllegalArgumentException("a scan's limit is at least 1, not " + limit);
         }
         int from = position(cursor);
         List<byte[]> keys = new ArrayList<>(Math.min(limit, 1024));
-        int next = keydir.scan(from, prefix, limit, PAGE_KEY_BYTES, ENTRIES_PER_PAGE, keys);
+        int next = keydir.scan(from, prefix, limit, PAGE_KEY_BYTES, ENTRIES_PER_PAGE, now, keys);
         return new ScanPage(keys, next < 0 ? 0 : generation << 32 | next);
     }
 

@@ -37,6 +37,11 @@ import java.util.concurrent.locks.StampedLock;
  * heaps the page tables of keys cost 4 bytes a key more than it says. The store's keydir budget
  * ({@link StoreOptions#maxKeydirBytes}) is checked against it.
  *
+ * <h2>Expiry</h2>
+ * An entry whose record expires has its time in an {@link ExpiryTable} beside the columns, keyed
+ * by entry number: a key without an expiry costs nothing more for the feature. The keydir only
+ * keeps the times; hiding expired keys, and dropping them ({@link #removeIfAt}), is the store's.
+ *
  * <h2>Loading</h2>
  * While a store opens, {@link #putIfNewer} keeps each key's record with the highest sequence
  * number, tombstones included, in an extra column; {@link #finishLoad} then drops the tombstones
@@ -67,6 +72,8 @@ final class Keydir {
     private static final int GONE = -1;
 
     private final StampedLock lock = new StampedLock();
+    /** Expiry times of the entries that have one. */
+    private final ExpiryTable expiries = new ExpiryTable();
     /** Slot → entry + 1; 0 is an empty slot. New keys go here. */
     private int[] index;
     /** While the index grows, the previous table, being moved into {@link #index}; else null. */
@@ -131,6 +138,14 @@ final class Keydir {
 
     /** Points {@code key} at a record; returns where it pointed before, or {@code null}. */
     Location put(byte[] key, int segment, int offset, int size) {
+        return put(key, segment, offset, size, 0);
+    }
+
+    /**
+     * Points {@code key} at a record that expires at {@code expireAt} (or never: 0); returns
+     * where it pointed before, or {@code null}.
+     */
+    Location put(byte[] key, int segment, int offset, int size, long expireAt) {
         int h = hash(key);
         // A new index, if this put adds a key that starts a resize, is allocated before the lock:
         // zeroing 64 MiB takes milliseconds, and readers would wait them out. Made without the
@@ -140,18 +155,44 @@ final class Keydir {
                 ? new int[index.length * 2] : null;
         long stamp = lock.writeLock();
         try {
-            int e = find(key, h);
-            if (e >= 0) {
-                Location before = location(e);
-                set(e, h, segment, offset, size);
-                migrate(MIGRATE_STEP);
-                return before;
-            }
-            insert(key, h, segment, offset, size, next);
-            return null;
+            return putLocked(key, h, segment, offset, size, expireAt, next);
         } finally {
             lock.unlockWrite(stamp);
         }
+    }
+
+    private Location putLocked(byte[] key, int h, int segment, int offset, int size, long expireAt, int[] next) {
+        int e = find(key, h);
+        Location before = null;
+        if (e >= 0) {
+            before = location(e);
+            set(e, h, segment, offset, size);
+            migrate(MIGRATE_STEP);
+        } else {
+            e = insert(key, h, segment, offset, size, next);
+        }
+        expiries.set(e, expireAt);
+        return before;
+    }
+
+    /**
+     * Applies a batch's records under one hold of the write lock, so that no reader sees some of
+     * them and not others: {@code keys[i]} points at {@code (segment, offsets[i], sizes[i])},
+     * expiring at {@code expireAts[i]}, or, where {@code offsets[i]} is negative, is removed.
+     * Returns where each key pointed before (or {@code null}), in order.
+     */
+    Location[] applyBatch(byte[][] keys, int segment, int[] offsets, int[] sizes, long[] expireAts) {
+        Location[] before = new Location[keys.length];
+        long stamp = lock.writeLock();
+        try {
+            for (int i = 0; i < keys.length; i++) {
+                before[i] = offsets[i] < 0 ? removeLocked(keys[i], hash(keys[i]))
+                        : putLocked(keys[i], hash(keys[i]), segment, offsets[i], sizes[i], expireAts[i], null);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        return before;
     }
 
     /** Drops {@code key}; returns where it pointed, or {@code null} if absent. */
@@ -159,24 +200,57 @@ final class Keydir {
         int h = hash(key);
         long stamp = lock.writeLock();
         try {
-            Location before;
-            int slot = findSlot(index, key, h);
-            if (slot >= 0) {
-                before = location(index[slot] - 1);
-                delete(slot);
-            } else if (old != null && (slot = findSlot(old, key, h)) >= 0) {
-                int e = old[slot] - 1;
-                before = location(e);
-                old[slot] = GONE;
-                release(e);
-            } else {
-                return null;
-            }
-            migrate(MIGRATE_STEP);
-            return before;
+            return removeLocked(key, h);
         } finally {
             lock.unlockWrite(stamp);
         }
+    }
+
+    /**
+     * Drops {@code key} only if it still points at {@code (segment, offset)}: the removal of a key
+     * found expired, which loses to any write that raced ahead of it. Returns whether it dropped it.
+     */
+    boolean removeIfAt(byte[] key, int segment, int offset) {
+        int h = hash(key);
+        long stamp = lock.writeLock();
+        try {
+            if (entryAt(key, h, segment, offset) < 0) {
+                return false;
+            }
+            removeLocked(key, h);
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** The entry of {@code key} if it points at {@code (segment, offset)}, else -1. */
+    private int entryAt(byte[] key, int h, int segment, int offset) {
+        int e = find(key, h);
+        if (e < 0) {
+            return -1;
+        }
+        int[] m = meta[e >>> PAGE_SHIFT];
+        int at = (e & PAGE_MASK) * FIELDS;
+        return m[at + SEGMENT] == segment && m[at + OFFSET] == offset ? e : -1;
+    }
+
+    private Location removeLocked(byte[] key, int h) {
+        Location before;
+        int slot = findSlot(index, key, h);
+        if (slot >= 0) {
+            before = location(index[slot] - 1);
+            delete(slot);
+        } else if (old != null && (slot = findSlot(old, key, h)) >= 0) {
+            int e = old[slot] - 1;
+            before = location(e);
+            old[slot] = GONE;
+            release(e);
+        } else {
+            return null;
+        }
+        migrate(MIGRATE_STEP);
+        return before;
     }
 
     /**
@@ -187,15 +261,12 @@ final class Keydir {
         int h = hash(key);
         long stamp = lock.writeLock();
         try {
-            int e = find(key, h);
+            int e = entryAt(key, h, segment, offset);
             if (e < 0) {
                 return false;
             }
             int[] m = meta[e >>> PAGE_SHIFT];
             int at = (e & PAGE_MASK) * FIELDS;
-            if (m[at + SEGMENT] != segment || m[at + OFFSET] != offset) {
-                return false;
-            }
             m[at + SEGMENT] = newSegment;
             m[at + OFFSET] = newOffset;
             m[at + SIZE] = newSize;
@@ -210,7 +281,8 @@ final class Keydir {
      * so far for the key. Returns the location it displaced, or {@code null} (also when the record
      * lost, or when what it displaced was a tombstone).
      */
-    LoadResult putIfNewer(byte[] key, int segment, int offset, int size, long seq, boolean tombstone) {
+    LoadResult putIfNewer(byte[] key, int segment, int offset, int size, long seq, boolean tombstone,
+            long expireAt) {
         int h = hash(key);
         int e = find(key, h);
         int newSize = tombstone ? TOMBSTONE : size;
@@ -218,6 +290,7 @@ final class Keydir {
             e = insert(key, h, segment, offset, newSize, null);
             seqs[e >>> PAGE_SHIFT][e & PAGE_MASK] = seq;
             tombstones += tombstone ? 1 : 0;
+            expiries.set(e, expireAt);
             return LoadResult.KEPT;
         }
         long[] s = seqs[e >>> PAGE_SHIFT];
@@ -231,6 +304,7 @@ final class Keydir {
         tombstones += (tombstone ? 1 : 0) - (m[at + SIZE] == TOMBSTONE ? 1 : 0);
         set(e, h, segment, offset, newSize);
         s[e & PAGE_MASK] = seq;
+        expiries.set(e, expireAt);
         return result;
     }
 
@@ -281,7 +355,7 @@ final class Keydir {
      * met or not: a new key may reuse a freed entry behind the position. Holds the read lock for
      * one call: writers wait at most for {@code maxEntries} entries.
      */
-    int scan(int from, byte[] prefix, int maxKeys, long maxKeyBytes, int maxEntries, List<byte[]> out) {
+    int scan(int from, byte[] prefix, int maxKeys, long maxKeyBytes, int maxEntries, long now, List<byte[]> out) {
         long stamp = lock.readLock();
         try {
             int end = (int) Math.min(allocated, (long) from + maxEntries);
@@ -290,12 +364,60 @@ final class Keydir {
             while (e < end && out.size() < maxKeys && bytes < maxKeyBytes) {
                 byte[] key = keys[e >>> PAGE_SHIFT][e & PAGE_MASK];
                 e++;
-                if (key != null && startsWith(key, prefix)) {
+                if (key != null && startsWith(key, prefix) && !expiredAt(e - 1, now)) {
                     out.add(key.clone());
                     bytes += key.length;
                 }
             }
             return e == allocated ? -1 : e;
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private boolean expiredAt(int e, long now) {
+        long expireAt = expiries.get(e);
+        return expireAt != 0 && expireAt <= now;
+    }
+
+    /** Keys with an expiry time, expired or not. */
+    int keysWithExpiry() {
+        return expiries.size();
+    }
+
+    /** Keys whose expiry time is {@code now} or before: still here, but gone for every read. */
+    int expiredCount(long now) {
+        if (expiries.size() == 0) {
+            return 0;
+        }
+        long stamp = lock.readLock();
+        try {
+            int[] n = {0};
+            expiries.forEach((e, expireAt) -> n[0] += expireAt <= now ? 1 : 0);
+            return n[0];
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    /** A key found expired, and where its record lies. */
+    record Expired(byte[] key, Location location) {
+    }
+
+    /** Up to {@code max} keys whose expiry time is {@code now} or before, with where they point. */
+    List<Expired> expired(long now, int max) {
+        List<Expired> out = new java.util.ArrayList<>();
+        if (expiries.size() == 0) {
+            return out;
+        }
+        long stamp = lock.readLock();
+        try {
+            expiries.forEach((e, expireAt) -> {
+                if (expireAt <= now && out.size() < max) {
+                    out.add(new Expired(keys[e >>> PAGE_SHIFT][e & PAGE_MASK], location(e)));
+                }
+            });
+            return out;
         } finally {
             lock.unlockRead(stamp);
         }
@@ -336,7 +458,7 @@ final class Keydir {
         return arrayBytes(idx.length * 4L) + (from != null ? arrayBytes(from.length * 4L) : 0)
                 + pages * perPage + 2 * arrayBytes(keys.length * 4L)
                 + (seqs != null ? arrayBytes(seqs.length * 4L) : 0)
-                + arrayBytes(free.length * 4L) + keyArrayBytes;
+                + arrayBytes(free.length * 4L) + keyArrayBytes + expiries.heapBytes();
     }
 
     /**
@@ -415,7 +537,7 @@ final class Keydir {
     private Location location(int e) {
         int[] m = meta[e >>> PAGE_SHIFT];
         int at = (e & PAGE_MASK) * FIELDS;
-        return new Location(m[at + SEGMENT], m[at + OFFSET], m[at + SIZE]);
+        return new Location(m[at + SEGMENT], m[at + OFFSET], m[at + SIZE], expiries.get(e));
     }
 
     /** The entry of {@code key}: looked up in the index, then in the table being moved out. */
@@ -555,6 +677,7 @@ final class Keydir {
 
     /** Frees entry {@code e}, once no table points at it, for reuse. */
     private void release(int e) {
+        expiries.remove(e);
         keyArrayBytes -= arrayBytes(keys[e >>> PAGE_SHIFT][e & PAGE_MASK].length);
         keys[e >>> PAGE_SHIFT][e & PAGE_MASK] = null;
         if (freeCount == free.length) {

@@ -10,17 +10,25 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * file   := file-header record*
- * file-header (8 bytes) := magic "KVSD" (4) | version u16 = 1 | kind u8 (0 log, 1 compacted)
+ * file-header (8 bytes) := magic "KVSD" (4) | version u16 = 2 | kind u8 (0 log, 1 compacted)
  *                          | reserved u8 = 0
- * record := crc u32 | seq u64 | type u8 | key_len u32 | value_len u32 | key | value
- *           crc is CRC32C (Castagnoli) of every byte of the record after the crc field
+ * record := crc u32 | seq u64 | type u8 | key_len u32 | value_len u32 | key | value   (types 1, 2)
+ *         | crc u32 | seq u64 | type u8 = 3 | key_len u32 | value_len u32 | expire_at u64 | key | value
+ *         | crc u32 | seq u64 | type u8 = 4 | count u32 | body_len u32 | record{count}     (a batch)
+ *           crc is CRC32C (Castagnoli) of every byte of the record after the crc field; a batch's
+ *           covers its records too, which carry their own
  * </pre>
+ *
+ * Version 1 files hold types 1 and 2 only, laid out as in version 2: a build reads both.
  */
 final class RecordFormat {
 
     /** "KVSD": a kvs data file. */
     static final int DATA_MAGIC = 0x4B565344;
-    static final short VERSION = 1;
+    /** The version this build writes. */
+    static final short VERSION = 2;
+    /** The oldest version this build reads. */
+    static final short OLDEST_VERSION = 1;
     /** A data file written by the store's writer, appended to while it is the active file. */
     static final byte KIND_LOG = 0;
     /** A data file written by compaction: whole, or not in the store at all. */
@@ -38,6 +46,16 @@ final class RecordFormat {
 
     static final byte TYPE_PUT = 1;
     static final byte TYPE_TOMBSTONE = 2;
+    /** A put whose key expires at {@code expire_at} (ms since the epoch); version 2 on. */
+    static final byte TYPE_PUT_EXPIRING = 3;
+    /** Several records written as one: all of them are in the store, or none; version 2 on. */
+    static final byte TYPE_BATCH = 4;
+    /** Where an expiring put's {@code expire_at} lies; its key follows it. */
+    static final int EXPIRE_AT_OFFSET = HEADER_BYTES;
+    static final int EXPIRING_HEADER_BYTES = HEADER_BYTES + 8;
+    /** A batch's header: crc, seq, type, count (where a key_len is), body_len (where a value_len is). */
+    static final int BATCH_COUNT_OFFSET = KEY_LEN_OFFSET;
+    static final int BATCH_BODY_LEN_OFFSET = VALUE_LEN_OFFSET;
 
     /** Keys are 1 byte to 64 KiB, as on the wire. */
     static final int MAX_KEY_BYTES = 64 * 1024;
@@ -53,15 +71,30 @@ final class RecordFormat {
         return b;
     }
 
-    /** The bytes of the record; its size is {@code recordSize(key.length, value.length)}. */
+    /** The bytes of the record; its size is {@code recordSize(type, key.length, value.length)}. */
     static ByteBuffer encode(long seq, byte type, byte[] key, byte[] value) {
-        int size = recordSize(key.length, value.length);
+        return encode(seq, type, key, value, 0);
+    }
+
+    /** {@link #encode} of a put that expires at {@code expireAt} (or never: 0). */
+    static ByteBuffer encode(long seq, byte type, byte[] key, byte[] value, long expireAt) {
+        int size = recordSize(type, key.length, value.length);
         ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(0).putLong(seq).put(type).putInt(key.length).putInt(value.length).put(key).put(value);
+        putHeader(b, type, key.length, value.length, expireAt).put(key).put(value);
+        b.putLong(SEQ_OFFSET, seq);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), CRC_BYTES, size - CRC_BYTES);
         b.putInt(0, (int) crc.getValue());
         b.flip();
+        return b;
+    }
+
+    /** Puts a record's header, seq and crc zero, at {@code b}'s position. */
+    private static ByteBuffer putHeader(ByteBuffer b, byte type, int keyLength, int valueLength, long expireAt) {
+        b.putInt(0).putLong(0).put(type).putInt(keyLength).putInt(valueLength);
+        if (type == TYPE_PUT_EXPIRING) {
+            b.putLong(expireAt);
+        }
         return b;
     }
 
@@ -110,15 +143,27 @@ final class RecordFormat {
      */
     private static void stamp(ByteBuffer b, int at, int size, long seq, int bodyCrc) {
         b.putLong(at + SEQ_OFFSET, seq);
-        int bodyBytes = size - HEADER_BYTES;
+        int header = headerBytes(b.get(at + TYPE_OFFSET));
+        int bodyBytes = size - header;
         CRC32C crc = new CRC32C();
         if (bodyBytes < COMBINE_FROM_BYTES) {
             crc.update(b.duplicate().position(at + CRC_BYTES).limit(at + size)); // cheaper than combining, this small
             b.putInt(at, (int) crc.getValue());
         } else {
-            crc.update(b.duplicate().position(at + CRC_BYTES).limit(at + HEADER_BYTES));
+            crc.update(b.duplicate().position(at + CRC_BYTES).limit(at + header));
             b.putInt(at, Crc32c.combine((int) crc.getValue(), bodyCrc, bodyBytes));
         }
+    }
+
+    /** The CRC of a drafted record's key and value, if it is large enough to combine; else 0. */
+    private static int bodyCrc(ByteBuffer b, int at, int end) {
+        int header = headerBytes(b.get(at + TYPE_OFFSET));
+        if (end - at - header < COMBINE_FROM_BYTES) {
+            return 0;
+        }
+        CRC32C body = new CRC32C();
+        body.update(b.duplicate().position(at + header).limit(end));
+        return (int) body.getValue();
     }
 
     /** Records up to this size are drafted in a per-thread direct buffer. */
@@ -126,30 +171,37 @@ final class RecordFormat {
     private static final ThreadLocal<ByteBuffer> SCRATCH =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH_BYTES));
 
-    /**
-     * Drafts a record of {@code type} for {@code key} and the remaining bytes of {@code value}
-     * (whose position is left unchanged).
-     */
-    static Draft draft(byte type, byte[] key, ByteBuffer value) {
-        int size = recordSize(key.length, value.remaining());
-        ByteBuffer b = size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
-        b.putInt(0).putLong(0).put(type).putInt(key.length).putInt(value.remaining())
-                .put(key).put(value.duplicate());
-        b.flip();
-        int bodyBytes = size - HEADER_BYTES;
-        int bodyCrc = 0;
-        if (bodyBytes >= COMBINE_FROM_BYTES) {
-            CRC32C body = new CRC32C();
-            body.update(b.duplicate().position(HEADER_BYTES));
-            bodyCrc = (int) body.getValue();
-        }
-        return new Draft(b, bodyCrc);
+    private static ByteBuffer buffer(int size) {
+        return size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
     }
 
     /**
-     * Several put records drafted into one buffer, to be appended with one write: see
-     * {@link Draft}, whose rules (a per-thread buffer when small; finish before the next draft)
-     * apply.
+     * Drafts a record of {@code type} (a put or a tombstone) for {@code key} and the remaining
+     * bytes of {@code value} (whose position is left unchanged).
+     */
+    static Draft draft(byte type, byte[] key, ByteBuffer value) {
+        return draft(type, key, value, 0);
+    }
+
+    /** Drafts a put that expires at {@code expireAt}, or never ({@code 0}). */
+    static Draft draftPut(byte[] key, ByteBuffer value, long expireAt) {
+        return draft(putType(expireAt), key, value, expireAt);
+    }
+
+    private static Draft draft(byte type, byte[] key, ByteBuffer value, long expireAt) {
+        int size = recordSize(type, key.length, value.remaining());
+        ByteBuffer b = buffer(size);
+        putHeader(b, type, key.length, value.remaining(), expireAt).put(key).put(value.duplicate());
+        b.flip();
+        return new Draft(b, bodyCrc(b, 0, size));
+    }
+
+    /**
+     * A batch record drafted whole, to be appended with one write: a header, then one record per
+     * write (puts and tombstones), each with its own CRC, and the batch's CRC over all of it.
+     * See {@link Draft}, whose rules (a per-thread buffer when small; finish before the next
+     * draft) apply. A batch takes {@code records() + 1} sequence numbers: its own, then one per
+     * record in order.
      */
     static final class DraftBatch {
         private final ByteBuffer buffer;
@@ -180,46 +232,75 @@ final class RecordFormat {
             return buffer.limit();
         }
 
-        /** Stamps sequence numbers {@code firstSeq}, {@code firstSeq + 1}, ... and the CRCs. */
-        ByteBuffer finish(long firstSeq) {
+        /**
+         * Stamps the batch with sequence number {@code seq} and its records with {@code seq + 1},
+         * {@code seq + 2}, ..., then the CRCs: each record's, then the batch's over them all.
+         */
+        ByteBuffer finish(long seq) {
             for (int i = 0; i < starts.length; i++) {
-                stamp(buffer, starts[i], size(i), firstSeq + i, bodyCrcs[i]);
+                stamp(buffer, starts[i], size(i), seq + 1 + i, bodyCrcs[i]);
             }
+            buffer.putLong(SEQ_OFFSET, seq);
+            CRC32C crc = new CRC32C();
+            crc.update(buffer.duplicate().position(CRC_BYTES).limit(buffer.limit()));
+            buffer.putInt(0, (int) crc.getValue());
             return buffer.position(0);
         }
     }
 
-    /** Drafts put records for {@code keys[i]} and the remaining bytes of {@code values[i]}. */
-    static DraftBatch draftPuts(byte[][] keys, ByteBuffer[] values) {
-        long total = 0;
-        for (int i = 0; i < keys.length; i++) {
-            total += recordSize(keys[i].length, values[i].remaining());
+    /** Drafts a batch record holding a record for each of {@code writes}, in order. */
+    static DraftBatch draftBatch(java.util.List<Write> writes) {
+        long total = HEADER_BYTES;
+        for (Write w : writes) {
+            total += w instanceof Write.Put p
+                    ? (long) headerBytes(putType(p.expireAt())) + p.key().length + p.value().remaining()
+                    : (long) HEADER_BYTES + w.key().length;
         }
         if (total > MAX_RECORD_BYTES) {
             throw new IllegalArgumentException("a batch of " + total + " bytes is over the limit of "
                     + MAX_RECORD_BYTES + " bytes");
         }
         int size = (int) total;
-        ByteBuffer b = size <= SCRATCH_BYTES ? SCRATCH.get().clear().limit(size) : ByteBuffer.allocate(size);
-        int[] starts = new int[keys.length];
-        int[] bodyCrcs = new int[keys.length];
-        for (int i = 0; i < keys.length; i++) {
+        ByteBuffer b = buffer(size);
+        b.putInt(0).putLong(0).put(TYPE_BATCH).putInt(writes.size()).putInt(size - HEADER_BYTES);
+        int[] starts = new int[writes.size()];
+        int[] bodyCrcs = new int[writes.size()];
+        for (int i = 0; i < starts.length; i++) {
             starts[i] = b.position();
-            b.putInt(0).putLong(0).put(TYPE_PUT).putInt(keys[i].length).putInt(values[i].remaining())
-                    .put(keys[i]).put(values[i].duplicate());
-            int bodyBytes = b.position() - starts[i] - HEADER_BYTES;
-            if (bodyBytes >= COMBINE_FROM_BYTES) {
-                CRC32C body = new CRC32C();
-                body.update(b.duplicate().position(starts[i] + HEADER_BYTES).limit(b.position()));
-                bodyCrcs[i] = (int) body.getValue();
+            Write w = writes.get(i);
+            if (w instanceof Write.Put p) {
+                putHeader(b, putType(p.expireAt()), p.key().length, p.value().remaining(), p.expireAt())
+                        .put(p.key()).put(p.value().duplicate());
+            } else {
+                putHeader(b, TYPE_TOMBSTONE, w.key().length, 0, 0).put(w.key());
             }
+            bodyCrcs[i] = bodyCrc(b, starts[i], b.position());
         }
         b.flip();
         return new DraftBatch(b, starts, bodyCrcs);
     }
 
+    /** Whether {@code type} is a put, expiring or not: a record the keydir may point at. */
+    static boolean isPut(byte type) {
+        return type == TYPE_PUT || type == TYPE_PUT_EXPIRING;
+    }
+
+    /** The header bytes of a record of {@code type}: where its key begins. */
+    static int headerBytes(byte type) {
+        return type == TYPE_PUT_EXPIRING ? EXPIRING_HEADER_BYTES : HEADER_BYTES;
+    }
+
+    /** The type of a put that expires at {@code expireAt}, or never ({@code 0}). */
+    static byte putType(long expireAt) {
+        return expireAt == 0 ? TYPE_PUT : TYPE_PUT_EXPIRING;
+    }
+
     static int recordSize(int keyLength, int valueLength) {
-        long size = (long) HEADER_BYTES + keyLength + valueLength;
+        return recordSize(TYPE_PUT, keyLength, valueLength);
+    }
+
+    static int recordSize(byte type, int keyLength, int valueLength) {
+        long size = (long) headerBytes(type) + keyLength + valueLength;
         if (size > MAX_RECORD_BYTES) {
             throw new IllegalArgumentException("record of " + size + " bytes is over the limit of "
                     + MAX_RECORD_BYTES + " bytes");

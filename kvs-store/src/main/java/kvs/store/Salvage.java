@@ -43,11 +43,29 @@ final class Salvage {
         try (Segment damaged = Segment.open(path, id, false);
                 Segment clean = Segment.create(tmp, id, kind)) {
             List<SegmentScanner.Skipped> skipped = SegmentScanner.scanAll(damaged.channel(),
-                    (offset, size, seq, type, key) -> {
-                        try {
-                            clean.append(ByteBuffer.wrap(damaged.read(offset, size)));
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                    new SegmentScanner.Visitor() {
+                        /** The end of the last batch copied: its records came with it. */
+                        private long batchEnd;
+
+                        @Override
+                        public void batch(long offset, int size) {
+                            copy(offset, size);
+                            batchEnd = offset + size;
+                        }
+
+                        @Override
+                        public void record(long offset, int size, long seq, byte type, byte[] key, long expireAt) {
+                            if (offset >= batchEnd) {
+                                copy(offset, size);
+                            }
+                        }
+
+                        private void copy(long offset, int size) {
+                            try {
+                                clean.append(ByteBuffer.wrap(damaged.read(offset, size)));
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
                         }
                     });
             for (SegmentScanner.Skipped s : skipped) {

@@ -14,9 +14,20 @@ import java.util.zip.CRC32C;
  */
 final class SegmentScanner {
 
-    /** Receives each good record in file order. */
+    /**
+     * Receives each good record in file order. The records of a batch come one by one, each at
+     * its own offset, after {@link #batch}; a batch that is not whole gives none.
+     */
     interface Visitor {
-        void record(long offset, int size, long seq, byte type, byte[] key);
+        /**
+         * A put (expiring at {@code expireAt}, ms since the epoch, or never: 0) or a tombstone
+         * ({@code expireAt} 0).
+         */
+        void record(long offset, int size, long seq, byte type, byte[] key, long expireAt);
+
+        /** A whole batch record at {@code offset}, whose records follow. */
+        default void batch(long offset, int size) {
+        }
 
         /** Receives each damaged range {@link #scanAll} skips, in file order among the records. */
         default void damaged(Skipped skipped) {
@@ -37,6 +48,8 @@ final class SegmentScanner {
     private final FileChannel channel;
     private final long end;
     private final CRC32C crc = new CRC32C();
+    /** The file's format version, once its header is read; what record types it may hold. */
+    private short version = RecordFormat.VERSION;
     /**
      * The size the last checked record's header declares (at least a header and a key byte), or
      * -1 if its header is not sane.
@@ -67,10 +80,10 @@ final class SegmentScanner {
         if (h.getInt() != RecordFormat.DATA_MAGIC) {
             return new Damage(0, "not a kvs data file (bad magic number)", zerosFrom(0));
         }
-        short version = h.getShort();
-        if (version != RecordFormat.VERSION) {
-            return new Damage(0, "unsupported data file version " + version
-                    + " (this build reads version " + RecordFormat.VERSION + ")", false);
+        version = h.getShort();
+        if (version < RecordFormat.OLDEST_VERSION || version > RecordFormat.VERSION) {
+            return new Damage(0, "unsupported data file version " + version + " (this build reads"
+                    + " versions " + RecordFormat.OLDEST_VERSION + " to " + RecordFormat.VERSION + ")", false);
         }
         long pos = RecordFormat.FILE_HEADER_BYTES;
         while (pos < end) {
@@ -85,7 +98,8 @@ final class SegmentScanner {
 
     /**
      * Checks the record at {@code pos}: a whole header, sane lengths, all of it inside the file, a
-     * matching checksum. Returns what is wrong, or {@code null} with the record in {@code buf}.
+     * matching checksum; for a batch, each of its records too. Returns what is wrong, or
+     * {@code null} with the record in {@code buf}.
      */
     private String checkRecord(long pos) throws IOException {
         declaredSize = -1;
@@ -97,24 +111,89 @@ final class SegmentScanner {
         byte type = buf.get(at + RecordFormat.TYPE_OFFSET);
         int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
         int valueLen = buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
-        long size = (long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen)
+        boolean batch = type == RecordFormat.TYPE_BATCH && version >= 2;
+        long size = RecordFormat.headerBytes(type) + (batch ? 0 : Integer.toUnsignedLong(keyLen))
                 + Integer.toUnsignedLong(valueLen);
-        String bad = checkHeader(type, keyLen, valueLen, size);
+        String bad = batch ? checkBatchHeader(keyLen, valueLen, size) : checkHeader(type, keyLen, valueLen, size);
         if (bad != null) {
             return bad;
         }
         declaredSize = size;
         if (pos + size > end) {
-            return "record of " + size + " bytes cut short by the end of the file";
+            return (type == RecordFormat.TYPE_BATCH ? "batch" : "record") + " of " + size
+                    + " bytes cut short by the end of the file";
         }
         fill(pos, (int) size);
         at = (int) (pos - bufStart);
+        if (!crcMatches(at, (int) size)) {
+            return "checksum mismatch in " + (type == RecordFormat.TYPE_BATCH ? "batch" : "record") + " of "
+                    + size + " bytes";
+        }
+        return type == RecordFormat.TYPE_BATCH ? checkBatchRecords(at, (int) size) : checkExpiry(at, type);
+    }
+
+    private boolean crcMatches(int at, int size) {
         crc.reset();
-        crc.update(buf.array(), at + RecordFormat.CRC_BYTES, (int) size - RecordFormat.CRC_BYTES);
-        if ((int) crc.getValue() != buf.getInt(at)) {
-            return "checksum mismatch in record of " + size + " bytes";
+        crc.update(buf.array(), at + RecordFormat.CRC_BYTES, size - RecordFormat.CRC_BYTES);
+        return (int) crc.getValue() == buf.getInt(at);
+    }
+
+    /** An expiring put must say when: 0 is no time (such a put is written as a plain one). */
+    private String checkExpiry(int at, byte type) {
+        return type == RecordFormat.TYPE_PUT_EXPIRING && buf.getLong(at + RecordFormat.EXPIRE_AT_OFFSET) <= 0
+                ? "expiring put with expire_at " + buf.getLong(at + RecordFormat.EXPIRE_AT_OFFSET) : null;
+    }
+
+    private static String checkBatchHeader(int count, int bodyLen, long size) {
+        if (count <= 0 || bodyLen < 0 || (long) count * (RecordFormat.HEADER_BYTES + 1) > bodyLen) {
+            return "batch of " + Integer.toUnsignedString(count) + " records in "
+                    + Integer.toUnsignedString(bodyLen) + " bytes";
+        }
+        if (size > RecordFormat.MAX_RECORD_BYTES) {
+            return "batch of " + size + " bytes too large";
         }
         return null;
+    }
+
+    /**
+     * Checks the records of the batch at {@code [at, at + size)} of {@code buf}, whose own checksum
+     * is good: they must fill it exactly, each sane and matching its own checksum.
+     */
+    private String checkBatchRecords(int at, int size) {
+        int count = buf.getInt(at + RecordFormat.BATCH_COUNT_OFFSET);
+        int p = at + RecordFormat.HEADER_BYTES;
+        int batchEnd = at + size;
+        for (int i = 0; i < count; i++) {
+            String bad = checkBatchRecord(p, batchEnd);
+            if (bad != null) {
+                return "batch's record " + i + " at offset " + (bufStart + p) + ": " + bad;
+            }
+            p += batchRecordSize(p);
+        }
+        return p == batchEnd ? null : "batch's records end " + (batchEnd - p) + " bytes before the batch does";
+    }
+
+    private String checkBatchRecord(int p, int batchEnd) {
+        if (batchEnd - p < RecordFormat.HEADER_BYTES) {
+            return "header cut short by the end of the batch";
+        }
+        byte type = buf.get(p + RecordFormat.TYPE_OFFSET);
+        int keyLen = buf.getInt(p + RecordFormat.KEY_LEN_OFFSET);
+        int valueLen = buf.getInt(p + RecordFormat.VALUE_LEN_OFFSET);
+        long size = RecordFormat.headerBytes(type) + Integer.toUnsignedLong(keyLen) + Integer.toUnsignedLong(valueLen);
+        String bad = checkHeader(type, keyLen, valueLen, size);
+        if (bad != null) {
+            return bad;
+        }
+        if (p + size > batchEnd) {
+            return "record of " + size + " bytes cut short by the end of the batch";
+        }
+        return crcMatches(p, (int) size) ? checkExpiry(p, type) : "checksum mismatch in record of " + size + " bytes";
+    }
+
+    private int batchRecordSize(int p) {
+        return RecordFormat.headerBytes(buf.get(p + RecordFormat.TYPE_OFFSET))
+                + buf.getInt(p + RecordFormat.KEY_LEN_OFFSET) + buf.getInt(p + RecordFormat.VALUE_LEN_OFFSET);
     }
 
     /** Whether the bad record just checked at {@code pos} is the end of what was written. */
@@ -151,7 +230,44 @@ final class SegmentScanner {
      */
     static boolean goodRecordAfter(FileChannel channel, long pos) throws IOException {
         SegmentScanner s = new SegmentScanner(channel);
-        return s.nextGoodRecord(pos) < s.end;
+        s.readVersion();
+        return s.nextGoodRecord(s.endOfOwnRecords(pos)) < s.end;
+    }
+
+    private void readVersion() throws IOException {
+        if (end >= RecordFormat.FILE_HEADER_BYTES) {
+            fill(0, RecordFormat.FILE_HEADER_BYTES);
+            version = buf.getShort(4);
+        }
+    }
+
+    /**
+     * If a batch cut short by the end of the file begins at {@code pos}, the last byte of its own
+     * records that lie whole before the cut (one after another from its header, numbered on from
+     * its sequence number): a crash in the middle of a batch's write leaves exactly those, and
+     * they are not later writes. Else {@code pos}.
+     */
+    private long endOfOwnRecords(long pos) throws IOException {
+        if (version < 2 || end - pos < RecordFormat.HEADER_BYTES) {
+            return pos;
+        }
+        fill(pos, RecordFormat.HEADER_BYTES);
+        int at = (int) (pos - bufStart);
+        long declared = RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(buf.getInt(at + RecordFormat.BATCH_BODY_LEN_OFFSET));
+        if (buf.get(at + RecordFormat.TYPE_OFFSET) != RecordFormat.TYPE_BATCH || pos + declared <= end) {
+            return pos;
+        }
+        long seq = buf.getLong(at + RecordFormat.SEQ_OFFSET);
+        long p = pos + RecordFormat.HEADER_BYTES;
+        for (long i = 1; p < pos + declared && checkRecord(p) == null; i++) {
+            int r = (int) (p - bufStart);
+            if (buf.getLong(r + RecordFormat.SEQ_OFFSET) != seq + i
+                    || buf.get(r + RecordFormat.TYPE_OFFSET) == RecordFormat.TYPE_BATCH) {
+                break;
+            }
+            p += declaredSize;
+        }
+        return p == pos + RecordFormat.HEADER_BYTES ? pos : p - 1;
     }
 
     /** Damage skipped by {@link #scanAll}: {@code length} bytes from {@code offset}. */
@@ -178,7 +294,10 @@ final class SegmentScanner {
             return skipped;
         }
         fill(0, RecordFormat.FILE_HEADER_BYTES);
-        if (buf.getInt(0) != RecordFormat.DATA_MAGIC || buf.getShort(4) != RecordFormat.VERSION) {
+        version = buf.getShort(4);
+        if (buf.getInt(0) != RecordFormat.DATA_MAGIC || version < RecordFormat.OLDEST_VERSION
+                || version > RecordFormat.VERSION) {
+            version = RecordFormat.VERSION; // read on as this build would
             pos = nextGoodRecord(0);
             skipped.add(new Skipped(0, pos, "bad file header"));
             visitor.damaged(skipped.get(0));
@@ -201,18 +320,41 @@ final class SegmentScanner {
     /** Hands the good record just checked at {@code pos} to the visitor; returns its size. */
     private int visit(long pos, Visitor visitor) {
         int at = (int) (pos - bufStart);
-        int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
-        int size = RecordFormat.HEADER_BYTES + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
-        byte[] key = new byte[keyLen];
-        buf.get(at + RecordFormat.HEADER_BYTES, key);
-        visitor.record(pos, size, buf.getLong(at + RecordFormat.SEQ_OFFSET),
-                buf.get(at + RecordFormat.TYPE_OFFSET), key);
+        if (buf.get(at + RecordFormat.TYPE_OFFSET) != RecordFormat.TYPE_BATCH) {
+            return visitOne(at, visitor);
+        }
+        int size = RecordFormat.HEADER_BYTES + buf.getInt(at + RecordFormat.BATCH_BODY_LEN_OFFSET);
+        visitor.batch(pos, size);
+        int count = buf.getInt(at + RecordFormat.BATCH_COUNT_OFFSET);
+        int p = at + RecordFormat.HEADER_BYTES;
+        for (int i = 0; i < count; i++) {
+            p += visitOne(p, visitor);
+        }
         return size;
     }
 
-    private static String checkHeader(byte type, int keyLen, int valueLen, long size) {
-        if (type != RecordFormat.TYPE_PUT && type != RecordFormat.TYPE_TOMBSTONE) {
-            return "unknown record type " + type;
+    /** Hands the good put or tombstone at {@code at} of {@code buf} to the visitor; returns its size. */
+    private int visitOne(int at, Visitor visitor) {
+        byte type = buf.get(at + RecordFormat.TYPE_OFFSET);
+        int header = RecordFormat.headerBytes(type);
+        int keyLen = buf.getInt(at + RecordFormat.KEY_LEN_OFFSET);
+        int size = header + keyLen + buf.getInt(at + RecordFormat.VALUE_LEN_OFFSET);
+        byte[] key = new byte[keyLen];
+        buf.get(at + header, key);
+        long expireAt = type == RecordFormat.TYPE_PUT_EXPIRING ? buf.getLong(at + RecordFormat.EXPIRE_AT_OFFSET) : 0;
+        visitor.record(bufStart + at, size, buf.getLong(at + RecordFormat.SEQ_OFFSET), type, key, expireAt);
+        return size;
+    }
+
+    /** Whether a put or tombstone of {@code type} may be in a file of this version. */
+    private String checkHeader(byte type, int keyLen, int valueLen, long size) {
+        boolean known = type == RecordFormat.TYPE_PUT || type == RecordFormat.TYPE_TOMBSTONE
+                || (type == RecordFormat.TYPE_PUT_EXPIRING && version >= 2);
+        if (!known) {
+            boolean later = type == RecordFormat.TYPE_PUT_EXPIRING || type == RecordFormat.TYPE_BATCH;
+            return type == RecordFormat.TYPE_BATCH && version >= 2 ? "a batch inside a batch"
+                    : later ? "record type " + type + " in a version " + version + " data file (it came with version 2)"
+                    : "unknown record type " + type;
         }
         if (keyLen <= 0 || keyLen > RecordFormat.MAX_KEY_BYTES) {
             return "key length " + Integer.toUnsignedString(keyLen) + " outside 1.."

@@ -79,6 +79,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Store implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Store.class.getName());
+    /** An expiry time meaning never: the key stays until removed. */
+    public static final long NO_EXPIRY = 0;
+    /** An expiry time meaning the key's current one, for a set that keeps it (Redis's KEEPTTL). */
+    public static final long KEEP_EXPIRY = -1;
+    /** Expired keys one sweep drops from the keydir at most, under one hold of the write lock. */
+    private static final int SWEEP_BATCH = 4096;
     /** Writes between two checks of whether automatic compaction is due. */
     private static final int COMPACTION_CHECK_INTERVAL = 1024;
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -100,6 +106,11 @@ public final class Store implements AutoCloseable {
     private final Backoff compactionBackoff = new Backoff(1_000, 300_000, System::currentTimeMillis);
     private final AtomicLong compactions = new AtomicLong();
     private final AtomicLong damagedReads = new AtomicLong();
+    /** Keys dropped from the keydir because they expired. */
+    private final AtomicLong expiredKeys = new AtomicLong();
+    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+    /** When the last sweep of expired keys was queued (System.nanoTime); guarded by {@link #writeLock}. */
+    private long lastSweepNanos;
     private volatile long lastCompactionMillis;
     /** The data file taking appends; guarded by {@link #writeLock}, read by compaction. */
     private volatile Segment active;
@@ -242,6 +253,7 @@ public final class Store implements AutoCloseable {
             store.maintenance.execute(() -> store.writeHint(s));
         }
         store.maybeScheduleCompaction();
+        store.maybeSweep();
         return store;
     }
 
@@ -260,7 +272,7 @@ public final class Store implements AutoCloseable {
         checkKey(key);
         for (int attempt = 0; ; attempt++) {
             ensureOpen();
-            Location loc = keydir.get(key);
+            Location loc = live(keydir.get(key));
             if (loc == null) {
                 return null;
             }
@@ -324,23 +336,28 @@ public final class Store implements AutoCloseable {
         }
         ByteBuffer b = ByteBuffer.wrap(record);
         byte type = b.get(RecordFormat.TYPE_OFFSET);
-        if (type != RecordFormat.TYPE_PUT) {
+        if (type != RecordFormat.putType(loc.expireAt())) {
             throw new CorruptionException(seg.path(), loc.offset(), (type == RecordFormat.TYPE_TOMBSTONE
-                    ? "a tombstone" : "a record of unknown type " + type) + " where the keydir expects"
-                    + " a put");
+                    ? "a tombstone" : RecordFormat.isPut(type) ? "a put " + (loc.expireAt() == NO_EXPIRY
+                    ? "with an expiry" : "without one") : "a record of unknown type " + type)
+                    + " where the keydir expects " + (loc.expireAt() == NO_EXPIRY ? "a put" : "an expiring put"));
         }
+        int header = RecordFormat.headerBytes(type);
         int keyLen = b.getInt(RecordFormat.KEY_LEN_OFFSET);
         long valueLen = Integer.toUnsignedLong(b.getInt(RecordFormat.VALUE_LEN_OFFSET));
-        if ((long) RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(keyLen) + valueLen != record.length) {
+        if (record.length < header || (long) header + Integer.toUnsignedLong(keyLen) + valueLen != record.length) {
             throw new CorruptionException(seg.path(), loc.offset(), "record lengths disagree with its"
                     + " size of " + record.length + " bytes");
         }
-        if (keyLen != key.length || !Arrays.equals(record, RecordFormat.HEADER_BYTES,
-                RecordFormat.HEADER_BYTES + keyLen, key, 0, key.length)) {
+        if (type == RecordFormat.TYPE_PUT_EXPIRING && b.getLong(RecordFormat.EXPIRE_AT_OFFSET) != loc.expireAt()) {
+            throw new CorruptionException(seg.path(), loc.offset(), "record expires at another time than"
+                    + " the keydir says");
+        }
+        if (keyLen != key.length || !Arrays.equals(record, header, header + keyLen, key, 0, key.length)) {
             throw new CorruptionException(seg.path(), loc.offset(),
                     "record holds another key than the keydir says");
         }
-        return Arrays.copyOfRange(record, RecordFormat.HEADER_BYTES + keyLen, record.length);
+        return Arrays.copyOfRange(record, header + keyLen, record.length);
     }
 
     /**
@@ -352,6 +369,16 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * Sets {@code key} to {@code value}, expiring at {@code expireAt} (ms since the epoch, by the
+     * store's clock: {@link StoreOptions#clock}), or never ({@link #NO_EXPIRY}), or when the key
+     * expires now ({@link #KEEP_EXPIRY}). A time already past leaves the key absent at once.
+     * Durable when this returns, as {@link #set(byte[], byte[])}.
+     */
+    public void set(byte[] key, byte[] value, long expireAt) throws IOException {
+        await(setAsync(key, ByteBuffer.wrap(value), expireAt));
+    }
+
+    /**
      * Sets {@code key} to {@code value} without waiting for an fsync: when this returns the write
      * is in the file; the future completes when it is durable as the sync policy promises.
      */
@@ -359,7 +386,7 @@ public final class Store implements AutoCloseable {
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
-        return put(key, ByteBuffer.wrap(value), true);
+        return put(key, ByteBuffer.wrap(value), NO_EXPIRY, true);
     }
 
     /**
@@ -368,10 +395,15 @@ public final class Store implements AutoCloseable {
      * into the record, and not first into an array.
      */
     public CompletableFuture<Void> setAsync(byte[] key, ByteBuffer value) throws IOException {
+        return setAsync(key, value, NO_EXPIRY);
+    }
+
+    /** {@link #setAsync(byte[], ByteBuffer)} expiring as {@link #set(byte[], byte[], long)} says. */
+    public CompletableFuture<Void> setAsync(byte[] key, ByteBuffer value, long expireAt) throws IOException {
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
-        return put(key, value, true);
+        return put(key, value, expireAt, true);
     }
 
     /**
@@ -383,32 +415,46 @@ public final class Store implements AutoCloseable {
      * those of sealing and closing). The append itself is a {@code pwrite} to the OS.
      */
     public CompletableFuture<Void> trySetAsync(byte[] key, ByteBuffer value) throws IOException {
+        return trySetAsync(key, value, NO_EXPIRY);
+    }
+
+    /** {@link #trySetAsync(byte[], ByteBuffer)} expiring as {@link #set(byte[], byte[], long)} says. */
+    public CompletableFuture<Void> trySetAsync(byte[] key, ByteBuffer value, long expireAt) throws IOException {
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
-        return put(key, value, false);
+        return put(key, value, expireAt, false);
     }
 
-    private CompletableFuture<Void> put(byte[] key, ByteBuffer value, boolean mayWait) throws IOException {
+    private CompletableFuture<Void> put(byte[] key, ByteBuffer value, long expireAt, boolean mayWait)
+            throws IOException {
         checkKey(key);
+        checkExpiry(expireAt);
         byte[] k = key.clone();
         // Built (copied and checksummed) before the lock: under it, only the sequence number is
-        // stamped and the bytes handed to the OS.
-        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k, value);
+        // stamped and the bytes handed to the OS. Keeping an expiry needs the key's, under it.
+        RecordFormat.Draft draft = expireAt == KEEP_EXPIRY ? null : RecordFormat.draftPut(k, value, expireAt);
         if (!lock(mayWait)) {
             return null;
         }
         long seq;
         try {
             ensureWritable();
+            Location found = keydir.get(k);
             long budget = options.maxKeydirBytes();
-            if (keydir.heapBytesWithNewKey(k.length) > budget && keydir.get(k) == null) {
+            if (found == null && keydir.heapBytesWithNewKey(k.length) > budget) {
                 throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+            }
+            long expiry = expireAt;
+            if (draft == null) {
+                Location held = live(found);
+                expiry = held == null ? NO_EXPIRY : held.expireAt();
+                draft = RecordFormat.draftPut(k, value, expiry);
             }
             if (!mayWait && wouldSealLocked(draft.size())) {
                 return null;
             }
-            seq = appendPutLocked(k, draft);
+            seq = appendPutLocked(k, draft, expiry);
         } finally {
             writeLock.unlock();
         }
@@ -416,7 +462,7 @@ public final class Store implements AutoCloseable {
     }
 
     /** Appends a drafted put and points the keydir at it; returns its sequence number. */
-    private long appendPutLocked(byte[] key, RecordFormat.Draft draft) throws IOException {
+    private long appendPutLocked(byte[] key, RecordFormat.Draft draft, long expireAt) throws IOException {
         int size = draft.size();
         long seq = nextSeq;
         Segment seg = appendLocked(draft.finish(seq));
@@ -424,7 +470,7 @@ public final class Store implements AutoCloseable {
         nextSeq = seq + 1;
         lastSeq = seq;
         seg.addLive(size);
-        Location old = keydir.put(key, seg.id, offset, size);
+        Location old = keydir.put(key, seg.id, offset, size, expireAt);
         if (old != null) {
             addLive(old, -old.size());
         }
@@ -433,22 +479,18 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * {@link #trySetAsync} for several keys at once: the records are appended with one write,
-     * under one hold of the write lock, in the order given (a key given twice ends with its last
-     * value). The writes are independent, not atomic: a crash of the machine may keep a prefix
-     * of them. Returns {@code null}, having written nothing, when they would have to wait for a
-     * seal; the future completes when all are durable as the sync policy promises.
+     * {@link #setAllAsync} for a thread that must not wait on the disk: returns {@code null},
+     * having written nothing, when the batch would have to wait for a seal.
      */
     public CompletableFuture<Void> trySetAllAsync(List<byte[]> keys, List<ByteBuffer> values) throws IOException {
         return setAll(keys, values, false);
     }
 
     /**
-     * Sets several keys with one append, under one hold of the write lock, in the order given:
-     * all or nothing against failures (a full disk, a keydir at its budget: then nothing is
-     * written). Not atomic for readers, who may see some keys set before others, nor against a
-     * crash of the machine, which may keep a prefix of the records. May wait (for a seal); the
-     * future completes when all are durable as the sync policy promises.
+     * Sets several keys at once, as one atomic batch ({@link #batchAsync}): in the order given (a
+     * key given twice ends with its last value), all or none, for readers and against crashes.
+     * May wait (for a seal); the future completes when all are durable as the sync policy
+     * promises.
      */
     public CompletableFuture<Void> setAllAsync(List<byte[]> keys, List<ByteBuffer> values) throws IOException {
         return setAll(keys, values, true);
@@ -459,59 +501,88 @@ public final class Store implements AutoCloseable {
         if (keys.size() != values.size()) {
             throw new IllegalArgumentException(keys.size() + " keys but " + values.size() + " values");
         }
-        int n = keys.size();
-        if (n == 0) {
-            return CompletableFuture.completedFuture(null);
-        }
-        byte[][] k = new byte[n][];
-        ByteBuffer[] v = new ByteBuffer[n];
-        for (int i = 0; i < n; i++) {
-            checkKey(keys.get(i));
+        List<Write> writes = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
             if (values.get(i) == null) {
                 throw new IllegalArgumentException("value " + i + " is null");
             }
-            k[i] = keys.get(i).clone();
-            v[i] = values.get(i);
+            writes.add(new Write.Put(keys.get(i), values.get(i), NO_EXPIRY));
         }
-        RecordFormat.DraftBatch draft = RecordFormat.draftPuts(k, v);
+        CompletableFuture<boolean[]> done = batch(writes, mayWait);
+        return done == null ? null : done.thenApply(r -> null);
+    }
+
+    /**
+     * Applies {@code writes} as one atomic batch, in order (a key written twice ends as the last
+     * write says): one batch record, appended with one write under one hold of the write lock, and
+     * applied to the keydir at once. So no read sees some of them and not others (each read of a
+     * key sees the batch whole or not at all; reads of several keys, one after another, are
+     * separate reads), and after a crash opening finds all of them or none (the batch record has
+     * its own checksum). All or nothing against failures too (a full disk, a keydir at its budget:
+     * then nothing is written).
+     *
+     * <p>The result has one element a write: {@code true} for a put; for a removal, whether the
+     * key was held just before it (within the batch). A removal of a key not held still writes a
+     * tombstone. Unless {@code mayWait}, returns {@code null}, having written nothing, when the
+     * batch would wait for a seal. An empty batch completes at once, writing nothing.
+     *
+     * @throws KeydirFullException if the batch's new keys would pass the keydir's budget
+     * @throws IllegalArgumentException for a batch over the record size limit (2 GiB)
+     */
+    public CompletableFuture<boolean[]> batchAsync(List<Write> writes, boolean mayWait) throws IOException {
+        return batch(writes, mayWait);
+    }
+
+    private CompletableFuture<boolean[]> batch(List<Write> writes, boolean mayWait) throws IOException {
+        int n = writes.size();
+        if (n == 0) {
+            return CompletableFuture.completedFuture(new boolean[0]);
+        }
+        List<Write> own = new ArrayList<>(n);
+        byte[][] keys = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            Write w = writes.get(i);
+            checkKey(w.key());
+            keys[i] = w.key().clone();
+            own.add(w instanceof Write.Put p ? new Write.Put(keys[i], p.value(), p.expireAt()) : new Write.Remove(keys[i]));
+        }
+        RecordFormat.DraftBatch draft = RecordFormat.draftBatch(own);
         if (!lock(mayWait)) {
             return null;
         }
         long lastSeqOfBatch;
+        boolean[] result;
         try {
             ensureWritable();
             if (!mayWait && wouldSealLocked(draft.totalSize())) {
                 return null;
             }
-            if (keydir.heapBytesWithNewKeys(k) > options.maxKeydirBytes()) {
-                if (!mayWait) {
-                    // Near the budget: each goes alone, so that overwrites still succeed and only
-                    // new keys past the budget are refused, with the exception that says so.
-                    return null;
-                }
-                List<byte[]> absent = new ArrayList<>();
-                for (byte[] key : k) {
-                    if (keydir.get(key) == null) {
-                        absent.add(key);
-                    }
-                }
-                if (!absent.isEmpty()
-                        && keydir.heapBytesWithNewKeys(absent.toArray(new byte[0][])) > options.maxKeydirBytes()) {
-                    throw new KeydirFullException(options.maxKeydirBytes(), keydir.heapBytes(), keydir.size());
+            if (!fitsKeydirBudgetLocked(own, mayWait)) {
+                return null;
+            }
+            boolean[] held = heldBefore(own);
+            long seq = nextSeq;
+            Segment seg = appendLocked(draft.finish(seq));
+            long base = seg.size() - draft.totalSize();
+            int[] offsets = new int[n];
+            int[] sizes = new int[n];
+            long[] expireAts = new long[n];
+            for (int i = 0; i < n; i++) {
+                boolean put = own.get(i) instanceof Write.Put;
+                offsets[i] = put ? (int) (base + draft.start(i)) : -1;
+                sizes[i] = draft.size(i);
+                expireAts[i] = put ? ((Write.Put) own.get(i)).expireAt() : NO_EXPIRY;
+                if (put) {
+                    seg.addLive(sizes[i]);
                 }
             }
-            long first = nextSeq;
-            Segment seg = appendLocked(draft.finish(first));
-            long base = seg.size() - draft.totalSize();
-            for (int i = 0; i < n; i++) {
-                int size = draft.size(i);
-                seg.addLive(size);
-                Location old = keydir.put(k[i], seg.id, (int) (base + draft.start(i)), size);
+            for (Location old : keydir.applyBatch(keys, seg.id, offsets, sizes, expireAts)) {
                 if (old != null) {
                     addLive(old, -old.size());
                 }
             }
-            lastSeqOfBatch = first + n - 1;
+            result = held;
+            lastSeqOfBatch = seq + n;
             nextSeq = lastSeqOfBatch + 1;
             lastSeq = lastSeqOfBatch;
             writesSinceCheck += n - 1;
@@ -519,7 +590,45 @@ public final class Store implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
-        return syncer.whenDurable(lastSeqOfBatch);
+        return syncer.whenDurable(lastSeqOfBatch).thenApply(v -> result);
+    }
+
+    /**
+     * For each removal of a batch, whether its key is held just before it: as the batch's earlier
+     * writes of the key leave it, else as the keydir has it now. Puts are {@code true}.
+     */
+    private boolean[] heldBefore(List<Write> writes) {
+        boolean[] result = new boolean[writes.size()];
+        java.util.Map<ByteBuffer, Boolean> written = new java.util.HashMap<>();
+        for (int i = 0; i < result.length; i++) {
+            Write w = writes.get(i);
+            ByteBuffer k = ByteBuffer.wrap(w.key());
+            boolean put = w instanceof Write.Put;
+            Boolean before = written.put(k, put);
+            result[i] = put || (before != null ? before : live(keydir.get(w.key())) != null);
+        }
+        return result;
+    }
+
+    /**
+     * Refuses a batch whose new keys would pass the keydir's budget. Near the budget, a caller
+     * that may not wait is told to retry where it may ({@code false}): there, which keys are new
+     * is looked up, so that overwrites still succeed and only new keys past the budget are refused.
+     */
+    private boolean fitsKeydirBudgetLocked(List<Write> writes, boolean mayWait) throws KeydirFullException {
+        long budget = options.maxKeydirBytes();
+        byte[][] puts = writes.stream().filter(w -> w instanceof Write.Put).map(Write::key).toArray(byte[][]::new);
+        if (keydir.heapBytesWithNewKeys(puts) <= budget) {
+            return true;
+        }
+        if (!mayWait) {
+            return false;
+        }
+        byte[][] absent = java.util.Arrays.stream(puts).filter(k -> keydir.get(k) == null).toArray(byte[][]::new);
+        if (absent.length > 0 && keydir.heapBytesWithNewKeys(absent) > budget) {
+            throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
+        }
+        return true;
     }
 
     /** What a conditional write requires of the key's current state. */
@@ -552,7 +661,13 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<Outcome> setIfAsync(byte[] key, ByteBuffer value, Condition condition,
             boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
-        return conditionalPut(key, value, condition, null, readPrevious, mayWait, maxReadBytes);
+        return conditionalPut(key, value, condition, null, NO_EXPIRY, readPrevious, mayWait, maxReadBytes);
+    }
+
+    /** {@link #setIfAsync} of a key expiring as {@link #set(byte[], byte[], long)} says. */
+    public CompletableFuture<Outcome> setIfAsync(byte[] key, ByteBuffer value, Condition condition, long expireAt,
+            boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+        return conditionalPut(key, value, condition, null, expireAt, readPrevious, mayWait, maxReadBytes);
     }
 
     /**
@@ -564,21 +679,29 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<Outcome> compareAndSetAsync(byte[] key, byte[] expected, ByteBuffer value,
             boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+        return compareAndSetAsync(key, expected, value, NO_EXPIRY, readPrevious, mayWait, maxReadBytes);
+    }
+
+    /** {@link #compareAndSetAsync} of a key expiring as {@link #set(byte[], byte[], long)} says. */
+    public CompletableFuture<Outcome> compareAndSetAsync(byte[] key, byte[] expected, ByteBuffer value,
+            long expireAt, boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
         if (expected == null) {
             throw new IllegalArgumentException("expected value is null");
         }
-        return conditionalPut(key, value, Condition.ALWAYS, expected, readPrevious, mayWait, maxReadBytes);
+        return conditionalPut(key, value, Condition.ALWAYS, expected, expireAt, readPrevious, mayWait, maxReadBytes);
     }
 
     /** {@link #setIfAsync}, or with {@code expected} not null {@link #compareAndSetAsync}. */
     private CompletableFuture<Outcome> conditionalPut(byte[] key, ByteBuffer value, Condition condition,
-            byte[] expected, boolean readPrevious, boolean mayWait, int maxReadBytes) throws IOException {
+            byte[] expected, long expireAt, boolean readPrevious, boolean mayWait, int maxReadBytes)
+            throws IOException {
         checkKey(key);
+        checkExpiry(expireAt);
         if (value == null) {
             throw new IllegalArgumentException("value is null");
         }
         byte[] k = key.clone();
-        RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k, value);
+        RecordFormat.Draft draft = expireAt == KEEP_EXPIRY ? null : RecordFormat.draftPut(k, value, expireAt);
         if (!lock(mayWait)) {
             return null;
         }
@@ -586,9 +709,9 @@ public final class Store implements AutoCloseable {
         byte[] previous;
         try {
             ensureWritable();
-            Location found = keydir.get(k);
+            Location found = live(keydir.get(k));
             boolean sizeMatches = expected != null && found != null
-                    && found.size() == RecordFormat.HEADER_BYTES + k.length + expected.length;
+                    && found.valueBytes(k.length) == expected.length;
             boolean read = found != null && (readPrevious || sizeMatches);
             if (read && !mayWait && found.size() > maxReadBytes) {
                 return null;
@@ -600,7 +723,12 @@ public final class Store implements AutoCloseable {
             if (!holds) {
                 return CompletableFuture.completedFuture(new Outcome(false, previous));
             }
-            seq = appendUpdateLocked(k, draft, found == null, mayWait);
+            long expiry = expireAt;
+            if (draft == null) {
+                expiry = found == null ? NO_EXPIRY : found.expireAt();
+                draft = RecordFormat.draftPut(k, value, expiry);
+            }
+            seq = appendUpdateLocked(k, draft, expiry, mayWait);
             if (seq < 0) {
                 return null;
             }
@@ -634,10 +762,10 @@ public final class Store implements AutoCloseable {
         long sum;
         try {
             ensureWritable();
-            Location found = keydir.get(k);
+            Location found = live(keydir.get(k));
             long current = 0;
             if (found != null) {
-                long valueBytes = found.size() - RecordFormat.HEADER_BYTES - k.length;
+                long valueBytes = found.valueBytes(k.length);
                 if (valueBytes < 1 || valueBytes > DecimalInteger.MAX_BYTES) {
                     throw NotAnIntegerException.notAnInteger();
                 }
@@ -648,9 +776,9 @@ public final class Store implements AutoCloseable {
             } catch (ArithmeticException e) {
                 throw NotAnIntegerException.overflow();
             }
-            RecordFormat.Draft draft = RecordFormat.draft(RecordFormat.TYPE_PUT, k,
-                    ByteBuffer.wrap(DecimalInteger.format(sum)));
-            seq = appendUpdateLocked(k, draft, found == null, mayWait);
+            long expiry = found == null ? NO_EXPIRY : found.expireAt(); // as Redis's INCR, keeps it
+            RecordFormat.Draft draft = RecordFormat.draftPut(k, ByteBuffer.wrap(DecimalInteger.format(sum)), expiry);
+            seq = appendUpdateLocked(k, draft, expiry, mayWait);
             if (seq < 0) {
                 return null;
             }
@@ -666,16 +794,16 @@ public final class Store implements AutoCloseable {
      * keydir budget, declines (returns -1, writing nothing) for a caller that may not wait when
      * the append would seal, else appends the put and returns its sequence number.
      */
-    private long appendUpdateLocked(byte[] key, RecordFormat.Draft draft, boolean isNew, boolean mayWait)
+    private long appendUpdateLocked(byte[] key, RecordFormat.Draft draft, long expireAt, boolean mayWait)
             throws IOException {
         long budget = options.maxKeydirBytes();
-        if (isNew && keydir.heapBytesWithNewKey(key.length) > budget) {
+        if (keydir.get(key) == null && keydir.heapBytesWithNewKey(key.length) > budget) {
             throw new KeydirFullException(budget, keydir.heapBytes(), keydir.size());
         }
         if (!mayWait && wouldSealLocked(draft.size())) {
             return -1;
         }
-        return appendPutLocked(key, draft);
+        return appendPutLocked(key, draft, expireAt);
     }
 
     /**
@@ -694,7 +822,7 @@ public final class Store implements AutoCloseable {
         byte[] previous;
         try {
             ensureWritable();
-            Location found = keydir.get(key);
+            Location found = live(keydir.get(key));
             if (found == null) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -707,6 +835,169 @@ public final class Store implements AutoCloseable {
             writeLock.unlock();
         }
         return syncer.whenDurable(seq).thenApply(v -> previous);
+    }
+
+    /**
+     * Makes {@code key} expire at {@code expireAt} (ms since the epoch, by the store's clock): its
+     * value is written again with that time (Redis's {@code PEXPIREAT}). A time already past
+     * removes the key (a tombstone). Checked and written under one hold of the write lock.
+     * Completes with {@code true} once durable as the sync policy promises, or with {@code false}
+     * at once, writing nothing, if the store does not hold the key. Unless {@code mayWait},
+     * returns {@code null}, having done nothing, when the write would wait for a seal or the value
+     * is over {@code maxReadBytes}.
+     */
+    public CompletableFuture<Boolean> expireAsync(byte[] key, long expireAt, boolean mayWait, int maxReadBytes)
+            throws IOException {
+        if (expireAt <= 0) {
+            throw new IllegalArgumentException("an expiry time is after the epoch, not " + expireAt);
+        }
+        return rewriteExpiry(key, expireAt, mayWait, maxReadBytes);
+    }
+
+    /**
+     * Makes {@code key} expire never again (Redis's {@code PERSIST}): completes with {@code true}
+     * once its value is written again without an expiry, durable as the sync policy promises; with
+     * {@code false} at once, writing nothing, if the store does not hold it or it has no expiry.
+     * Returns {@code null} as {@link #expireAsync} does.
+     */
+    public CompletableFuture<Boolean> persistAsync(byte[] key, boolean mayWait, int maxReadBytes) throws IOException {
+        return rewriteExpiry(key, NO_EXPIRY, mayWait, maxReadBytes);
+    }
+
+    private CompletableFuture<Boolean> rewriteExpiry(byte[] key, long expireAt, boolean mayWait, int maxReadBytes)
+            throws IOException {
+        checkKey(key);
+        byte[] k = key.clone();
+        if (!lock(mayWait)) {
+            return null;
+        }
+        long seq;
+        try {
+            ensureWritable();
+            Location found = live(keydir.get(k));
+            if (found == null || (expireAt == NO_EXPIRY && found.expireAt() == NO_EXPIRY)) {
+                return CompletableFuture.completedFuture(false);
+            }
+            if (!mayWait && found.size() > maxReadBytes) {
+                return null;
+            }
+            if (expireAt != NO_EXPIRY && expireAt <= now()) {
+                RecordFormat.Draft tombstone = RecordFormat.draft(RecordFormat.TYPE_TOMBSTONE, k, EMPTY);
+                if (!mayWait && wouldSealLocked(tombstone.size())) {
+                    return null;
+                }
+                seq = appendTombstoneLocked(k, tombstone);
+            } else {
+                RecordFormat.Draft draft = RecordFormat.draftPut(k, ByteBuffer.wrap(readLocked(k, found)), expireAt);
+                if (!mayWait && wouldSealLocked(draft.size())) {
+                    return null;
+                }
+                seq = appendPutLocked(k, draft, expireAt);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return syncer.whenDurable(seq).thenApply(v -> true);
+    }
+
+    /**
+     * The time left before {@code key} expires, in ms, as Redis's {@code PTTL}: -2 if the store
+     * does not hold it, -1 if it has no expiry, else 0 or more. Reads no value.
+     */
+    public long pttl(byte[] key) {
+        long at = expireTime(key);
+        return at < 0 ? at : Math.max(0, at - now());
+    }
+
+    /**
+     * When {@code key} expires, in ms since the epoch, as Redis's {@code PEXPIRETIME}: -2 if the
+     * store does not hold it, -1 if it has no expiry. Reads no value.
+     */
+    public long expireTime(byte[] key) {
+        checkKey(key);
+        Location loc = live(keydir.get(key));
+        return loc == null ? -2 : loc.expireAt() == NO_EXPIRY ? -1 : loc.expireAt();
+    }
+
+    /** The store's clock, in ms since the epoch: what expiry times are compared with. */
+    public long now() {
+        return options.clock().millis();
+    }
+
+    /** {@code loc}, or {@code null} if it is {@code null} or its key has expired. */
+    private Location live(Location loc) {
+        return loc == null || !loc.expiredAt(now()) ? loc : null;
+    }
+
+    private static void checkExpiry(long expireAt) {
+        if (expireAt < KEEP_EXPIRY) {
+            throw new IllegalArgumentException("an expiry time is after the epoch, NO_EXPIRY or KEEP_EXPIRY, not "
+                    + expireAt);
+        }
+    }
+
+    /**
+     * Queues a sweep of expired keys if some key has an expiry, none is queued, and the last was
+     * queued a second or more ago. Called under {@link #writeLock}, or before the store is shared.
+     */
+    private void maybeSweepLocked() {
+        long t = System.nanoTime();
+        if (closed || keydir.keysWithExpiry() == 0 || t - lastSweepNanos < 1_000_000_000L
+                || !sweepQueued.compareAndSet(false, true)) {
+            return;
+        }
+        lastSweepNanos = t;
+        maintenance.execute(() -> {
+            sweepQueued.set(false);
+            try {
+                sweepExpired();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "{0}: dropping expired keys failed ({1}); they stay hidden, and"
+                        + " are tried again later", dir, e.toString());
+            }
+        });
+    }
+
+    private void maybeSweep() {
+        writeLock.lock();
+        try {
+            maybeSweepLocked();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Drops the keys expired by now from the keydir, so that their records count as dead bytes,
+     * which compaction reclaims. No tombstone is written: the expired record is the key's latest,
+     * and opening finds it expired again. Runs on the maintenance thread (and before each
+     * compaction), {@value #SWEEP_BATCH} keys a hold of the write lock. Returns the keys dropped.
+     */
+    long sweepExpired() {
+        long dropped = 0;
+        for (int round = 0; round < 1_000_000; round++) {
+            List<Keydir.Expired> expired = keydir.expired(now(), SWEEP_BATCH);
+            if (expired.isEmpty() || closed) {
+                break;
+            }
+            writeLock.lock();
+            try {
+                for (Keydir.Expired e : expired) {
+                    Location loc = e.location();
+                    if (keydir.removeIfAt(e.key(), loc.segment(), loc.offset())) {
+                        addLive(loc, -loc.size());
+                        dropped++;
+                    }
+                }
+            } finally {
+                writeLock.unlock();
+            }
+            if (expired.size() < SWEEP_BATCH) {
+                break;
+            }
+        }
+        expiredKeys.addAndGet(dropped);
+        return dropped;
     }
 
     /**
@@ -760,7 +1051,7 @@ public final class Store implements AutoCloseable {
         long seq;
         try {
             ensureWritable();
-            if (keydir.get(key) == null) {
+            if (live(keydir.get(key)) == null) {
                 return CompletableFuture.completedFuture(false);
             }
             if (!mayWait && wouldSealLocked(draft.size())) {
@@ -1003,16 +1294,19 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** How many keys the store holds: O(1), no lock. */
+    /**
+     * How many keys the store holds: O(1) and no lock, unless keys have expiry times; then the
+     * expired ones still in the keydir are counted out (a pass over those times).
+     */
     public int size() {
-        return keydir.size();
+        return keydir.size() - keydir.expiredCount(now());
     }
 
     /** How many of {@code keys} the store holds (a key given twice counts twice); reads no value. */
     public int exists(List<byte[]> keys) {
         int n = 0;
         for (byte[] key : keys) {
-            n += keydir.get(key) != null ? 1 : 0;
+            n += live(keydir.get(key)) != null ? 1 : 0;
         }
         return n;
     }
@@ -1030,7 +1324,7 @@ public final class Store implements AutoCloseable {
      *     limit under 1
      */
     public ScanPage scan(long cursor, byte[] prefix, int limit) {
-        return scans.page(cursor, prefix, limit);
+        return scans.page(cursor, prefix, limit, now());
     }
 
     /**
@@ -1046,8 +1340,9 @@ public final class Store implements AutoCloseable {
             total += s.size();
             count++;
         }
-        return new StoreStats(keydir.size(), count, live, total, compactions.get(), lastCompactionMillis,
-                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles(), readOnly != null);
+        return new StoreStats(size(), count, live, total, compactions.get(), lastCompactionMillis,
+                syncer.fsyncs(), damagedReads.get(), compactor.damagedFiles(), readOnly != null,
+                keydir.keysWithExpiry(), expiredKeys.get());
     }
 
     public Path directory() {
@@ -1212,6 +1507,7 @@ public final class Store implements AutoCloseable {
         if (++writesSinceCheck >= COMPACTION_CHECK_INTERVAL) {
             writesSinceCheck = 0;
             maybeScheduleCompactionLocked();
+            maybeSweepLocked();
         }
     }
 

@@ -60,10 +60,10 @@ public final class StoreCheck {
     }
 
     /** A good record of a data file, as the check saw it. */
-    private record Rec(long offset, int size, long seq, byte type, byte[] key) {
+    private record Rec(long offset, int size, long seq, byte type, byte[] key, long expireAt) {
         boolean sameAs(Rec o) {
             return offset == o.offset && size == o.size && seq == o.seq && type == o.type
-                    && Arrays.equals(key, o.key);
+                    && expireAt == o.expireAt && Arrays.equals(key, o.key);
         }
     }
 
@@ -102,8 +102,8 @@ public final class StoreCheck {
             boolean newest = id == newestLog;
             TreeMap<Long, Rec> seen = new TreeMap<>();
             List<SegmentScanner.Skipped> damaged = new ArrayList<>();
-            SegmentScanner.Visitor collect = (offset, size, seq, type, key) ->
-                    seen.put(offset, new Rec(offset, size, seq, type, key));
+            SegmentScanner.Visitor collect = (offset, size, seq, type, key, expireAt) ->
+                    seen.put(offset, new Rec(offset, size, seq, type, key, expireAt));
             try (Segment seg = Segment.open(path, id, false)) {
                 DataFileState state = DataFileState.classify(seg.channel(), collect);
                 if (state.kind() == DataFileState.Kind.UNFINISHED_CREATION) {
@@ -146,8 +146,8 @@ public final class StoreCheck {
             List<SegmentScanner.Skipped> damaged, List<Finding> findings) throws IOException {
         Path hint = SegmentNames.hintFile(dir, id);
         List<Rec> entries = new ArrayList<>();
-        boolean whole = HintFile.read(hint, dataSize, (offset, size, seq, type, key) ->
-                entries.add(new Rec(offset, size, seq, type, key)));
+        boolean whole = HintFile.read(hint, dataSize, (offset, size, seq, type, key, expireAt) ->
+                entries.add(new Rec(offset, size, seq, type, key, expireAt)));
         if (!whole) {
             findings.add(new Finding(hint, 0, "hint file damaged or out of date (opening reads the"
                     + " data file instead, and writes the hint again)"));

@@ -52,7 +52,7 @@ public final class StoreDump {
      */
     private static boolean dumpData(Path file, PrintWriter out) throws IOException {
         try (Segment seg = Segment.open(file, 0, false)) {
-            DataFileState state = DataFileState.classify(seg.channel(), (offset, size, seq, type, key) -> { });
+            DataFileState state = DataFileState.classify(seg.channel(), (offset, size, seq, type, key, expireAt) -> { });
             boolean log = seg.kind == RecordFormat.KIND_LOG;
             out.printf("# %s: data file, kind %s, %d bytes%n", file, log ? "log"
                     : seg.kind == RecordFormat.KIND_COMPACTED ? "compacted" : "unknown " + seg.kind,
@@ -65,10 +65,14 @@ public final class StoreDump {
             out.println("# offset size seq type key value_bytes");
             SegmentScanner.scanAll(seg.channel(), new SegmentScanner.Visitor() {
                 @Override
-                public void record(long offset, int size, long seq, byte type, byte[] key) {
-                    out.printf("%d %d %d %s %s %d%n", offset, size, seq,
-                            type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key),
-                            size - RecordFormat.HEADER_BYTES - key.length);
+                public void record(long offset, int size, long seq, byte type, byte[] key, long expireAt) {
+                    out.printf("%d %d %d %s %s %d%s%n", offset, size, seq, typeName(type), printable(key),
+                            size - RecordFormat.headerBytes(type) - key.length, expiry(expireAt));
+                }
+
+                @Override
+                public void batch(long offset, int size) {
+                    out.printf("# batch at offset %d: %d bytes, its records follow%n", offset, size);
                 }
 
                 @Override
@@ -87,15 +91,24 @@ public final class StoreDump {
         long dataSize = head.remaining() >= HintFile.HEADER_BYTES ? head.getLong(8) : -1;
         out.printf("# %s: hint file for a data file of %d bytes%n", file, dataSize);
         out.println("# offset size seq type key");
-        boolean whole = HintFile.read(file, dataSize, (offset, size, seq, type, key) ->
-                out.printf("%d %d %d %s %s%n", offset, size, seq,
-                        type == RecordFormat.TYPE_PUT ? "put" : "tombstone", printable(key)));
+        boolean whole = HintFile.read(file, dataSize, (offset, size, seq, type, key, expireAt) ->
+                out.printf("%d %d %d %s %s%s%n", offset, size, seq, typeName(type), printable(key),
+                        expiry(expireAt)));
         if (!whole) {
             out.println("# DAMAGE: not a whole hint file (bad magic, version, count or checksum);"
                     + " a store ignores it and reads the data file");
         }
         out.flush();
         return whole;
+    }
+
+    private static String typeName(byte type) {
+        return RecordFormat.isPut(type) ? "put" : "tombstone";
+    }
+
+    /** An expiry time, after a record's columns: nothing for none. */
+    private static String expiry(long expireAt) {
+        return expireAt == 0 ? "" : " expires " + expireAt + " (" + java.time.Instant.ofEpochMilli(expireAt) + ")";
     }
 
     /** A key as text: UTF-8 where printable, else hex. */

@@ -219,7 +219,7 @@ final class StoreLoader {
 
     private boolean replayHint(Segment seg) throws IOException {
         boolean ok = HintFile.read(SegmentNames.hintFile(dir, seg.id), seg.channel().size(),
-                (offset, size, seq, type, key) -> record(seg, offset, size, seq, type, key));
+                (offset, size, seq, type, key, expireAt) -> record(seg, offset, size, seq, type, key, expireAt));
         if (!ok) {
             LOG.log(Level.WARNING, "{0}: hint file is damaged or out of date; reading the data file"
                     + " instead", SegmentNames.hintFile(dir, seg.id));
@@ -230,7 +230,7 @@ final class StoreLoader {
     /** Replays a data file by reading it; returns the segment (a new one, if salvaged). */
     private Segment replayScan(Segment seg, boolean newest) throws IOException {
         DataFileState state = DataFileState.classify(seg.channel(),
-                (offset, size, seq, type, key) -> record(seg, (int) offset, size, seq, type, key));
+                (offset, size, seq, type, key, expireAt) -> record(seg, (int) offset, size, seq, type, key, expireAt));
         if (state.kind() == DataFileState.Kind.WHOLE) {
             return seg;
         }
@@ -261,7 +261,8 @@ final class StoreLoader {
         repaired.addLive(live);
         segments.put(repaired.id, repaired);
         SegmentScanner.Damage left = SegmentScanner.scan(repaired.channel(),
-                (offset, size, seq, type, key) -> record(repaired, (int) offset, size, seq, type, key));
+                (offset, size, seq, type, key, expireAt) -> record(repaired, (int) offset, size, seq, type, key,
+                        expireAt));
         if (left != null) {
             throw new CorruptionException(repaired.path(), left.offset(), "still damaged after salvage: "
                     + left.reason());
@@ -269,9 +270,9 @@ final class StoreLoader {
         return repaired;
     }
 
-    private void record(Segment seg, int offset, int size, long seq, byte type, byte[] key) {
+    private void record(Segment seg, int offset, int size, long seq, byte type, byte[] key, long expireAt) {
         boolean tombstone = type == RecordFormat.TYPE_TOMBSTONE;
-        Keydir.LoadResult r = keydir.putIfNewer(key, seg.id, offset, size, seq, tombstone);
+        Keydir.LoadResult r = keydir.putIfNewer(key, seg.id, offset, size, seq, tombstone, expireAt);
         if (r.lost()) {
             return;
         }

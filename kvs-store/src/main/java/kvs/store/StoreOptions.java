@@ -1,5 +1,6 @@
 package kvs.store;
 
+import java.time.Clock;
 import java.time.Duration;
 
 /**
@@ -19,9 +20,10 @@ import java.time.Duration;
  *     anyway (nothing on disk is dropped), logs a warning, and refuses new keys until enough are
  *     removed. {@link #UNLIMITED} by default: an embedding program knows its heap best
  * @param io how the store opens the files it writes: {@link StorageIo#real()}, or a test's seam
+ * @param clock the clock that decides when keys expire: the system's, or a test's
  */
 public record StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
-        SyncPolicy sync, Duration syncInterval, long maxKeydirBytes, StorageIo io) {
+        SyncPolicy sync, Duration syncInterval, long maxKeydirBytes, StorageIo io, Clock clock) {
 
     public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
     public static final long MAX_MAX_SEGMENT_BYTES = 1L << 30;
@@ -54,6 +56,9 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
         if (io == null) {
             throw new IllegalArgumentException("io is null");
         }
+        if (clock == null) {
+            throw new IllegalArgumentException("clock is null");
+        }
         if (maxKeydirBytes < 1) {
             throw new IllegalArgumentException("maxKeydirBytes must be at least 1, got "
                     + maxKeydirBytes);
@@ -64,7 +69,7 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
     public StoreOptions(long maxSegmentBytes, double compactRatio, long compactMinBytes,
             SyncPolicy sync, Duration syncInterval) {
         this(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval, UNLIMITED,
-                StorageIo.real());
+                StorageIo.real(), Clock.systemUTC());
     }
 
     public static StoreOptions defaults() {
@@ -74,38 +79,44 @@ public record StoreOptions(long maxSegmentBytes, double compactRatio, long compa
 
     public StoreOptions withMaxSegmentBytes(long bytes) {
         return new StoreOptions(bytes, compactRatio, compactMinBytes, sync, syncInterval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     public StoreOptions withCompactRatio(double ratio) {
         return new StoreOptions(maxSegmentBytes, ratio, compactMinBytes, sync, syncInterval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     public StoreOptions withCompactMinBytes(long bytes) {
         return new StoreOptions(maxSegmentBytes, compactRatio, bytes, sync, syncInterval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     public StoreOptions withSync(SyncPolicy policy) {
         return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, policy, syncInterval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     public StoreOptions withSyncInterval(Duration interval) {
         return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, interval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     /** The same options with the store's file I/O going through {@code io}: a hook for tests. */
     public StoreOptions withIo(StorageIo io) {
         return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval,
-                maxKeydirBytes, io);
+                maxKeydirBytes, io, clock);
     }
 
     /** The same options with a keydir budget of {@code bytes} ({@link #UNLIMITED}: none). */
     public StoreOptions withMaxKeydirBytes(long bytes) {
         return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval,
-                bytes, io);
+                bytes, io, clock);
+    }
+
+    /** The same options with keys expiring by {@code clock}: a hook for tests. */
+    public StoreOptions withClock(Clock clock) {
+        return new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync, syncInterval,
+                maxKeydirBytes, io, clock);
     }
 }

@@ -183,7 +183,7 @@ class BackupTest {
                         sizes.put(f, Files.size(f));
                         if (f.getFileName().toString().endsWith(".data")) {
                             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                                assertNull(SegmentScanner.scan(ch, (offset, size, seq, type, key) -> { }),
+                                assertNull(SegmentScanner.scan(ch, (offset, size, seq, type, key, expiry) -> { }),
                                         f + " is whole");
                             }
                         }

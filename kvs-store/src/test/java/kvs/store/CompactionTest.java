@@ -297,6 +297,41 @@ class CompactionTest {
     }
 
     /**
+     * As {@link #tombstone_isKept_whenAnOlderFileIsNotAnInput_soNoDeletedKeyComesBack}, for a key
+     * whose latest record is a put that expired: with the file holding its older value left out
+     * (damaged), the expired put is kept, or the older value would come back.
+     */
+    @Test
+    void expiredPut_isKept_whenAnOlderFileIsNotAnInput_soNoExpiredKeyComesBack() throws IOException {
+        String pad = "p".repeat(3900);
+        TestClock clock = new TestClock();
+        StoreOptions options = SMALL.withClock(clock);
+        try (Store s = Store.open(dir, options)) {
+            s.set(b("gone"), b("old value"));
+            s.set(b("x"), b("xxxxxxxx"));
+            s.set(b("fill1"), b(pad));
+            s.set(b("fill2"), b(pad)); // seals file 1
+            s.set(b("gone"), b("brief"), clock.millis() + 10);
+            s.set(b("fill3"), b(pad)); // seals file 2
+        }
+        Path first = SegmentNames.dataFile(dir, 1);
+        byte[] bytes = Files.readAllBytes(first);
+        int x = RecordFormat.FILE_HEADER_BYTES + recordSize("gone", "old value");
+        bytes[x + RecordFormat.HEADER_BYTES + 1 + 3] ^= 1; // a value byte of "x"
+        Files.write(first, bytes);
+        clock.advance(10);
+        try (Store s = Store.open(dir, options)) {
+            assertNull(s.get(b("gone")));
+            s.compact();
+            assertEquals(1, s.stats().damagedFiles());
+            assertFalse(Files.exists(SegmentNames.dataFile(dir, 2)), "the expired put's file was an input");
+        }
+        try (Store s = Store.open(dir, options)) {
+            assertNull(s.get(b("gone")), "an expired key came back with its older value");
+        }
+    }
+
+    /**
      * The seal that an on-demand compaction begins with finds the thresholds met (the dead bytes
      * were all in the active file); the compaction queued then must not run once compact() has
      * made it needless.
@@ -420,7 +455,7 @@ class CompactionTest {
                     if (id.isPresent() && Files.exists(SegmentNames.hintFile(dir, id.getAsInt()))) {
                         hints++;
                         assertTrue(HintFile.read(SegmentNames.hintFile(dir, id.getAsInt()), Files.size(p),
-                                (offset, size, seq, type, key) -> hinted.add(new String(key, StandardCharsets.UTF_8))),
+                                (offset, size, seq, type, key, expiry) -> hinted.add(new String(key, StandardCharsets.UTF_8))),
                                 "hint of " + p + " is not whole");
                     }
                 }
@@ -520,7 +555,7 @@ class CompactionTest {
                 }
             }
             try (HintFile.Writer w = new HintFile.Writer(hint2)) {
-                w.add(last.offset(), last.size(), 1, RecordFormat.TYPE_PUT, b("key" + lastKey(s, last)));
+                w.add(last.offset(), last.size(), 1, RecordFormat.TYPE_PUT, b("key" + lastKey(s, last)), 0);
                 w.finish(Files.size(SegmentNames.dataFile(dir, 2)));
             }
             byte[] two = Files.readAllBytes(hint2);

@@ -29,7 +29,7 @@ class DataFileStateTest {
 
     private DataFileState classify(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return DataFileState.classify(ch, (offset, size, seq, type, key) -> { });
+            return DataFileState.classify(ch, (offset, size, seq, type, key, expiry) -> { });
         }
     }
 

@@ -67,11 +67,18 @@ class FormatVersionTest {
         try (Store store = Store.open(dir)) {
             assertGoldenContents(store);
             store.set("new".getBytes(UTF_8), "written by this build".getBytes(UTF_8));
-            store.compact();
+            long expireAt = store.now() + 3_600_000;
+            store.set("expiring".getBytes(UTF_8), "v2 record".getBytes(UTF_8), expireAt);
+            store.batchAsync(java.util.List.of(Write.put("batched".getBytes(UTF_8), "too".getBytes(UTF_8)),
+                    Write.remove("new".getBytes(UTF_8)), Write.put("new".getBytes(UTF_8),
+                    "written by this build".getBytes(UTF_8))), true).join();
+            store.compact(); // version 1 and version 2 files in, version 2 out
         }
         try (Store store = Store.open(dir)) {
             assertArrayEquals("written by this build".getBytes(UTF_8), store.get("new".getBytes(UTF_8)));
-            assertEquals(GoldenStores.CONTENTS.length + 1, store.size());
+            assertArrayEquals("too".getBytes(UTF_8), store.get("batched".getBytes(UTF_8)));
+            assertTrue(store.pttl("expiring".getBytes(UTF_8)) > 3_500_000);
+            assertEquals(GoldenStores.CONTENTS.length + 3, store.size());
         }
     }
 

@@ -41,16 +41,43 @@ class HintFileTest {
         writeSealed();
         List<String> entries = new ArrayList<>();
         long dataSize = Files.size(SegmentNames.dataFile(dir, 1));
-        assertTrue(HintFile.read(hint(1), dataSize, (offset, size, seq, type, key) ->
+        assertTrue(HintFile.read(hint(1), dataSize, (offset, size, seq, type, key, expiry) ->
                 entries.add(new String(key) + "@" + offset + "/" + size + "#" + seq + "t" + type)));
         assertEquals(List.of("a@8/23#1t1", "b@31/24#2t1", "a@55/22#3t2"), entries);
+    }
+
+    @Test
+    void expiringPuts_carryTheirTime_aVersion1HintIsStillRead() throws IOException {
+        TestClock clock = new TestClock();
+        try (Store s = Store.open(dir, StoreOptions.defaults().withClock(clock))) {
+            s.set(b("a"), b("1"), clock.millis() + 5000);
+            s.set(b("b"), b("2"));
+        }
+        List<String> entries = new ArrayList<>();
+        long dataSize = Files.size(SegmentNames.dataFile(dir, 1));
+        assertTrue(HintFile.read(hint(1), dataSize, (offset, size, seq, type, key, expiry) ->
+                entries.add(new String(key) + "@" + offset + "/" + size + "t" + type + "x" + expiry)));
+        assertEquals(List.of("a@8/31t3x" + (clock.millis() + 5000), "b@39/23t1x0"), entries);
+
+        byte[] hint = Files.readAllBytes(hint(1));
+        hint[5] = 1; // as version 1: type 3 is not one of its types
+        rewriteChecksum(hint);
+        Files.write(hint(1), hint);
+        assertFalse(HintFile.read(hint(1), dataSize, (o, s, q, t, k, expiry) -> { }));
+    }
+
+    /** Sets a hint's trailing CRC to match its bytes. */
+    private static void rewriteChecksum(byte[] hint) {
+        CRC32C crc = new CRC32C();
+        crc.update(hint, 0, hint.length - 4);
+        java.nio.ByteBuffer.wrap(hint).putInt(hint.length - 4, (int) crc.getValue());
     }
 
     @Test
     void staleDataSize_notTrusted() throws IOException {
         writeSealed();
         long dataSize = Files.size(SegmentNames.dataFile(dir, 1));
-        assertFalse(HintFile.read(hint(1), dataSize + 1, (o, s, q, t, k) -> { }));
+        assertFalse(HintFile.read(hint(1), dataSize + 1, (o, s, q, t, k, expiry) -> { }));
     }
 
     @Test
@@ -63,7 +90,7 @@ class HintFileTest {
             bad[i] ^= 0x10;
             Files.write(hint(1), bad);
             List<byte[]> seen = new ArrayList<>();
-            assertFalse(HintFile.read(hint(1), dataSize, (o, s, q, t, k) -> seen.add(k)), "flip at " + i);
+            assertFalse(HintFile.read(hint(1), dataSize, (o, s, q, t, k, expiry) -> seen.add(k)), "flip at " + i);
             assertTrue(seen.isEmpty(), "nothing visited before the checksum is checked");
         }
     }
@@ -75,7 +102,7 @@ class HintFileTest {
         byte[] good = Files.readAllBytes(hint(1));
         for (int len = 0; len < good.length; len++) {
             Files.write(hint(1), java.util.Arrays.copyOf(good, len));
-            assertFalse(HintFile.read(hint(1), dataSize, (o, s, q, t, k) -> { }), "length " + len);
+            assertFalse(HintFile.read(hint(1), dataSize, (o, s, q, t, k, expiry) -> { }), "length " + len);
         }
     }
 
@@ -90,7 +117,7 @@ class HintFileTest {
             assertEquals(1, s.size());
         }
         // Rewritten, good again.
-        assertTrue(HintFile.read(hint(1), Files.size(SegmentNames.dataFile(dir, 1)), (o, s, q, t, k) -> { }));
+        assertTrue(HintFile.read(hint(1), Files.size(SegmentNames.dataFile(dir, 1)), (o, s, q, t, k, expiry) -> { }));
         Files.delete(hint(1));
         try (Store s = Store.open(dir)) {
             assertArrayEquals(b("22"), s.get(b("b")));
@@ -107,7 +134,7 @@ class HintFileTest {
         }
         List<String> keys = new ArrayList<>();
         assertTrue(HintFile.read(hint(1), Files.size(SegmentNames.dataFile(dir, 1)),
-                (o, s, q, t, k) -> keys.add(new String(k))));
+                (o, s, q, t, k, expiry) -> keys.add(new String(k))));
         assertEquals(List.of("a", "b", "a"), keys);
     }
 
@@ -133,7 +160,7 @@ class HintFileTest {
         }
         assertEquals(HintFile.HEADER_BYTES + HintFile.TRAILER_BYTES, Files.size(hint(1)));
         List<byte[]> seen = new ArrayList<>();
-        assertTrue(HintFile.read(hint(1), RecordFormat.FILE_HEADER_BYTES, (o, s, q, t, k) -> seen.add(k)));
+        assertTrue(HintFile.read(hint(1), RecordFormat.FILE_HEADER_BYTES, (o, s, q, t, k, expiry) -> seen.add(k)));
         assertTrue(seen.isEmpty());
     }
 
@@ -179,7 +206,7 @@ class HintFileTest {
 
     private List<String> readHint() throws IOException {
         List<String> seen = new ArrayList<>();
-        boolean whole = HintFile.read(hint(1), DATA_SIZE, (o, s, q, t, k) -> seen.add(k.length + "@" + o + "/" + s));
+        boolean whole = HintFile.read(hint(1), DATA_SIZE, (o, s, q, t, k, expiry) -> seen.add(k.length + "@" + o + "/" + s));
         return whole ? seen : null;
     }
 
@@ -245,13 +272,13 @@ class HintFileTest {
         try (HintFile.Writer w = new HintFile.Writer(hint(1))) {
             for (int i = 0; i < n; i++) {
                 byte[] key = b("key-" + i);
-                w.add(FIRST + i, RecordFormat.HEADER_BYTES + key.length, i + 1, RecordFormat.TYPE_PUT, key);
+                w.add(FIRST + i, RecordFormat.HEADER_BYTES + key.length, i + 1, RecordFormat.TYPE_PUT, key, 0);
             }
             w.finish(DATA_SIZE);
         }
         assertTrue(Files.size(hint(1)) > 3 * 256 * 1024);
         List<String> keys = new ArrayList<>();
-        assertTrue(HintFile.read(hint(1), DATA_SIZE, (o, s, q, t, k) -> {
+        assertTrue(HintFile.read(hint(1), DATA_SIZE, (o, s, q, t, k, expiry) -> {
             assertEquals(FIRST + keys.size(), o);
             assertEquals(keys.size() + 1, q);
             keys.add(new String(k));

@@ -56,7 +56,7 @@ class KeyScanTest {
         List<byte[]> keys = new ArrayList<>();
         for (int pages = 0; cursor != 0 || pages == 0; pages++) {
             assertTrue(pages < 1_000_000, "the scan does not end");
-            ScanPage p = scan.page(cursor, prefix, limit);
+            ScanPage p = scan.page(cursor, prefix, limit, 0);
             assertTrue(p.keys().size() <= limit, "page of " + p.keys().size() + " over the limit " + limit);
             keys.addAll(p.keys());
             cursor = p.cursor();
@@ -72,7 +72,7 @@ class KeyScanTest {
 
     @Test
     void page_ofAnEmptyKeydir_isTheLast_andEmpty() {
-        ScanPage p = new KeyScan(new Keydir()).page(0, ALL, 10);
+        ScanPage p = new KeyScan(new Keydir()).page(0, ALL, 10, 0);
         assertTrue(p.keys().isEmpty());
         assertTrue(p.done());
     }
@@ -87,7 +87,7 @@ class KeyScanTest {
 
     @Test
     void page_takesUpToTheLimit_whenTheKeysAreThere() {
-        ScanPage p = new KeyScan(keydirOf(100, "k")).page(0, ALL, 40);
+        ScanPage p = new KeyScan(keydirOf(100, "k")).page(0, ALL, 40, 0);
         assertEquals(40, p.keys().size());
         assertFalse(p.done());
     }
@@ -109,7 +109,7 @@ class KeyScanTest {
         Keydir kd = keydirOf(700, "old");
         int slotsBefore = kd.indexSlotsForTest();
         KeyScan scan = new KeyScan(kd);
-        ScanPage first = scan.page(0, ALL, 100);
+        ScanPage first = scan.page(0, ALL, 100, 0);
         // Enough new keys to double the index twice, and some of them removed again (backward-shift
         // deletion moves index slots; a cursor over slots would skip or repeat keys here).
         for (int i = 0; i < 3_000; i++) {
@@ -128,7 +128,7 @@ class KeyScanTest {
     void removalsBetweenPages_loseNoOtherKey() {
         Keydir kd = keydirOf(2_000, "k");
         KeyScan scan = new KeyScan(kd);
-        ScanPage first = scan.page(0, ALL, 500);
+        ScanPage first = scan.page(0, ALL, 500, 0);
         for (int i = 1; i < 2_000; i += 2) {
             kd.remove(k("k" + i));
         }
@@ -179,10 +179,10 @@ class KeyScanTest {
             kd.remove(k("k" + i));
         }
         KeyScan scan = new KeyScan(kd);
-        ScanPage first = scan.page(0, ALL, 10);
+        ScanPage first = scan.page(0, ALL, 10, 0);
         assertTrue(first.keys().isEmpty());
         assertFalse(first.done(), "one page examined every entry");
-        ScanPage second = scan.page(first.cursor(), ALL, 10);
+        ScanPage second = scan.page(first.cursor(), ALL, 10, 0);
         assertEquals(List.of("k" + (n - 1)), second.keys().stream().map(b -> new String(b, UTF_8)).toList());
         assertTrue(second.done());
     }
@@ -195,7 +195,7 @@ class KeyScanTest {
             Arrays.fill(key, (byte) i);
             kd.put(key, 1, i, 10);
         }
-        ScanPage p = new KeyScan(kd).page(0, ALL, 1_000);
+        ScanPage p = new KeyScan(kd).page(0, ALL, 1_000, 0);
         long bytes = p.keys().stream().mapToLong(b -> b.length).sum();
         assertTrue(bytes >= KeyScan.PAGE_KEY_BYTES && bytes < KeyScan.PAGE_KEY_BYTES + 64 * 1024, "bytes " + bytes);
         assertFalse(p.done());
@@ -204,19 +204,19 @@ class KeyScanTest {
     @Test
     void returnedKeys_areCopies() {
         Keydir kd = keydirOf(1, "k");
-        new KeyScan(kd).page(0, ALL, 10).keys().get(0)[0] = 'x';
+        new KeyScan(kd).page(0, ALL, 10, 0).keys().get(0)[0] = 'x';
         assertEquals(1, times(rest(new KeyScan(kd), 0, k("k"), 10)).size());
     }
 
     @Test
     void cursor_ofAnotherGeneration_orPastTheEnd_isRefused() {
         Keydir kd = keydirOf(10, "k");
-        long cursor = new KeyScan(kd, 5).page(0, ALL, 3).cursor();
+        long cursor = new KeyScan(kd, 5).page(0, ALL, 3, 0).cursor();
         assertEquals(5, cursor >>> 32);
-        assertEquals(3, new KeyScan(kd, 5).page(cursor, ALL, 3).keys().size());
-        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 6).page(cursor, ALL, 3));
-        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 5).page(5L << 32 | 11, ALL, 3));
-        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 5).page(0, ALL, 0));
+        assertEquals(3, new KeyScan(kd, 5).page(cursor, ALL, 3, 0).keys().size());
+        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 6).page(cursor, ALL, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 5).page(5L << 32 | 11, ALL, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new KeyScan(kd, 5).page(0, ALL, 0, 0));
     }
 
     @Test

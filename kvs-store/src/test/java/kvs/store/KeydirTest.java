@@ -75,15 +75,15 @@ class KeydirTest {
     @Test
     void loading_highestSeqWins_tombstonesDroppedAtTheEnd() {
         Keydir kd = Keydir.forLoading();
-        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false) == Keydir.LoadResult.KEPT);
-        Keydir.LoadResult older = kd.putIfNewer(k("a"), 1, 8, 30, 3, false);
+        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false, 0) == Keydir.LoadResult.KEPT);
+        Keydir.LoadResult older = kd.putIfNewer(k("a"), 1, 8, 30, 3, false, 0);
         assertTrue(older.lost());
-        Keydir.LoadResult tomb = kd.putIfNewer(k("a"), 3, 8, 22, 7, true);
+        Keydir.LoadResult tomb = kd.putIfNewer(k("a"), 3, 8, 22, 7, true, 0);
         assertTrue(tomb.displacedLive());
         assertEquals(2, tomb.displacedSegment());
         // An older put, read after the tombstone (files replay in any order), stays dead.
-        assertTrue(kd.putIfNewer(k("a"), 1, 40, 30, 6, false).lost());
-        kd.putIfNewer(k("b"), 1, 70, 30, 4, false);
+        assertTrue(kd.putIfNewer(k("a"), 1, 40, 30, 6, false, 0).lost());
+        kd.putIfNewer(k("b"), 1, 70, 30, 4, false, 0);
         assertEquals(7, kd.finishLoad());
         assertNull(kd.get(k("a")));
         assertEquals(new Location(1, 70, 30), kd.get(k("b")));
@@ -189,7 +189,7 @@ class KeydirTest {
         for (int seq = 1; seq <= n; seq++) {
             String key = "l" + rnd.nextInt(60_000);
             boolean tombstone = rnd.nextInt(5) == 0;
-            kd.putIfNewer(k(key), 1, seq, 30, seq, tombstone);
+            kd.putIfNewer(k(key), 1, seq, 30, seq, tombstone, 0);
             if (tombstone) {
                 model.remove(key);
             } else {
@@ -325,9 +325,9 @@ class KeydirTest {
     @Test
     void loading_aTombstoneSeenFirst_isNotALiveKey_andIsDroppedAtTheEnd() {
         Keydir kd = Keydir.forLoading();
-        assertTrue(kd.putIfNewer(k("gone"), 1, 8, 22, 4, true) == Keydir.LoadResult.KEPT);
+        assertTrue(kd.putIfNewer(k("gone"), 1, 8, 22, 4, true, 0) == Keydir.LoadResult.KEPT);
         assertEquals(0, kd.size(), "a tombstone is not a live key, even while loading");
-        kd.putIfNewer(k("b"), 1, 30, 23, 5, false);
+        kd.putIfNewer(k("b"), 1, 30, 23, 5, false, 0);
         assertEquals(1, kd.size());
         assertEquals(5, kd.finishLoad());
         assertNull(kd.get(k("gone")));
@@ -338,11 +338,11 @@ class KeydirTest {
     @Test
     void loading_sizeFollowsTombstonesReplacedEitherWay() {
         Keydir kd = Keydir.forLoading();
-        kd.putIfNewer(k("a"), 1, 8, 22, 1, true);
-        kd.putIfNewer(k("a"), 1, 30, 23, 2, false);
+        kd.putIfNewer(k("a"), 1, 8, 22, 1, true, 0);
+        kd.putIfNewer(k("a"), 1, 30, 23, 2, false, 0);
         assertEquals(1, kd.size(), "a put newer than the key's tombstone makes it live");
-        kd.putIfNewer(k("b"), 1, 53, 23, 3, false);
-        kd.putIfNewer(k("b"), 1, 76, 22, 4, true);
+        kd.putIfNewer(k("b"), 1, 53, 23, 3, false, 0);
+        kd.putIfNewer(k("b"), 1, 76, 22, 4, true, 0);
         assertEquals(1, kd.size(), "a tombstone newer than the key's put makes it dead");
         kd.finishLoad();
         assertEquals(new Location(1, 30, 23), kd.get(k("a")));
@@ -354,8 +354,8 @@ class KeydirTest {
     void loading_equalSeq_theFirstRecordSeenStays() {
         // A record copied by compaction keeps its seq; both copies may be read if a crash left both.
         Keydir kd = Keydir.forLoading();
-        kd.putIfNewer(k("a"), 1, 8, 30, 5, false);
-        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false).lost());
+        kd.putIfNewer(k("a"), 1, 8, 30, 5, false, 0);
+        assertTrue(kd.putIfNewer(k("a"), 2, 8, 30, 5, false, 0).lost());
         kd.finishLoad();
         assertEquals(new Location(1, 8, 30), kd.get(k("a")));
     }
@@ -365,7 +365,7 @@ class KeydirTest {
         Keydir kd = Keydir.forLoading();
         int page = 4096; // Keydir's PAGE_SIZE: the entries fill page 0 exactly, page 1 is not allocated
         for (int i = 0; i < page; i++) {
-            kd.putIfNewer(k("k" + i), 1, 8 + i, 25, i + 1, i == 7);
+            kd.putIfNewer(k("k" + i), 1, 8 + i, 25, i + 1, i == 7, 0);
         }
         assertEquals(page, kd.finishLoad());
         assertEquals(page - 1, kd.size());

@@ -128,9 +128,9 @@ class SalvageTest {
         long size = Files.size(SegmentNames.dataFile(dir, 1));
         Path tmp = SegmentNames.temporary(SegmentNames.hintFile(dir, 1));
         try (HintFile.Writer w = new HintFile.Writer(tmp)) {
-            w.add((int) offsetOf(1), RECORD, 1, RecordFormat.TYPE_PUT, b("k00"));
+            w.add((int) offsetOf(1), RECORD, 1, RecordFormat.TYPE_PUT, b("k00"), 0);
             for (int i = 1; i < 100; i++) {
-                w.add((int) offsetOf(i), RECORD, i + 1, RecordFormat.TYPE_PUT, b(String.format("k%02d", i)));
+                w.add((int) offsetOf(i), RECORD, i + 1, RecordFormat.TYPE_PUT, b(String.format("k%02d", i)), 0);
             }
             w.finish(size);
         }
@@ -251,7 +251,7 @@ class SalvageTest {
         Files.write(file, bytes);
         DataFileState state;
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-            state = DataFileState.classify(ch, (offset, size, seq, type, key) -> { });
+            state = DataFileState.classify(ch, (offset, size, seq, type, key, expiry) -> { });
         }
         List<String> logged = new java.util.ArrayList<>();
         long skipped;

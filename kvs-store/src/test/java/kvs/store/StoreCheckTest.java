@@ -41,7 +41,7 @@ class StoreCheckTest {
         try (HintFile.Writer w = new HintFile.Writer(tmp)) {
             for (int i = 0; i < 10; i++) {
                 long offset = i == 1 ? offsetOf(1) + 1 : offsetOf(i);
-                w.add((int) offset, RECORD, i + 1, RecordFormat.TYPE_PUT, b(String.format("k%02d", i)));
+                w.add((int) offset, RECORD, i + 1, RecordFormat.TYPE_PUT, b(String.format("k%02d", i)), 0);
             }
             w.finish(size);
         }
@@ -100,8 +100,8 @@ class StoreCheckTest {
         Path hint = SegmentNames.hintFile(dir, 1);
         Path tmp = SegmentNames.temporary(hint);
         try (HintFile.Writer w = new HintFile.Writer(tmp)) { // no entry for z
-            w.add(RecordFormat.FILE_HEADER_BYTES, RecordFormat.recordSize(1, 1), 1, RecordFormat.TYPE_PUT, b("a"));
-            w.add(OUTER, outerSize, 2, RecordFormat.TYPE_PUT, b("outer"));
+            w.add(RecordFormat.FILE_HEADER_BYTES, RecordFormat.recordSize(1, 1), 1, RecordFormat.TYPE_PUT, b("a"), 0);
+            w.add(OUTER, outerSize, 2, RecordFormat.TYPE_PUT, b("outer"), 0);
             w.finish(bytes.length);
         }
         Files.move(tmp, hint, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

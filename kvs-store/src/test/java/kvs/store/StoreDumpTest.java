@@ -145,9 +145,9 @@ class StoreDumpTest {
         Path h = SegmentNames.hintFile(dir, 1);
         Path tmp = SegmentNames.temporary(h);
         try (HintFile.Writer w = new HintFile.Writer(tmp)) {
-            w.add(FIRST, PUT_SIZE, 1, RecordFormat.TYPE_PUT, b("alpha"));
-            w.add(FIRST + PUT_SIZE, TOMB_SIZE, 2, RecordFormat.TYPE_TOMBSTONE, b("alpha"));
-            w.add(FIRST + PUT_SIZE + TOMB_SIZE, ODD_SIZE, 3, RecordFormat.TYPE_PUT, ODD_KEY);
+            w.add(FIRST, PUT_SIZE, 1, RecordFormat.TYPE_PUT, b("alpha"), 0);
+            w.add(FIRST + PUT_SIZE, TOMB_SIZE, 2, RecordFormat.TYPE_TOMBSTONE, b("alpha"), 0);
+            w.add(FIRST + PUT_SIZE + TOMB_SIZE, ODD_SIZE, 3, RecordFormat.TYPE_PUT, ODD_KEY, 0);
             w.finish(dataSize);
         }
         Files.move(tmp, h);
