@@ -21,25 +21,31 @@ public final class EngineFigures {
     }
 
     public static void main(String[] args) throws Exception {
-        keydirMemory(1_000_000);
+        keydirMemory(1_000_000, false);
+        keydirMemory(1_000_000, true);
         diskAfterCompaction(10_000, 100);
     }
 
-    /** Heap held by a store of {@code n} keys, per key, less the key's own 16 bytes. */
-    static void keydirMemory(int n) throws Exception {
+    /**
+     * Heap held by a store of {@code n} keys, per key, less the key's own 16 bytes; all of them
+     * with an expiry time (a day away), or none.
+     */
+    static void keydirMemory(int n, boolean expiring) throws Exception {
         Path dir = Files.createTempDirectory("kvs-figures-");
         try {
             long before = usedHeapAfterGc();
             try (Store store = Store.open(dir)) {
                 byte[] value = Keys.value(1);
+                long expireAt = expiring ? store.now() + 86_400_000L : Store.NO_EXPIRY;
                 for (int i = 0; i < n; i++) {
-                    store.set(Keys.key(i), value);
+                    store.set(Keys.key(i), value, expireAt);
                 }
                 long after = usedHeapAfterGc();
                 double perKey = (after - before) / (double) n;
-                System.out.printf("keydir: %d keys of %d bytes: %.1f bytes of heap a key,"
-                        + " %.1f beyond the key's bytes (target <= 64)%n", store.size(),
-                        Keys.KEY_BYTES, perKey, perKey - Keys.KEY_BYTES);
+                System.out.printf("keydir: %d keys of %d bytes, %s: %.1f bytes of heap a key,"
+                        + " %.1f beyond the key's bytes (target <= 64)%n", store.size(), Keys.KEY_BYTES,
+                        expiring ? "each with an expiry time" : "none with an expiry time", perKey,
+                        perKey - Keys.KEY_BYTES);
             }
         } finally {
             delete(dir);

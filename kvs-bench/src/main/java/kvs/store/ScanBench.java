@@ -51,7 +51,7 @@ public final class ScanBench {
             long cursor = 0;
             do {
                 long t0 = System.nanoTime();
-                ScanPage p = scan.page(cursor, prefix, page);
+                ScanPage p = scan.page(cursor, prefix, page, 0);
                 if (pass >= 0) {
                     pageNanos.recordValue(System.nanoTime() - t0);
                 }

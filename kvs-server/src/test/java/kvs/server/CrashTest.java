@@ -187,6 +187,116 @@ class CrashTest {
         }
     }
 
+    /**
+     * Batches under kill -9: each writer sends {@code SetMany} requests (one batch record each)
+     * setting a random group of its keys to one value, with values large enough that batches span
+     * several KiB and the data files' limit, so the crash often lands inside one. After a restart,
+     * every key holds the value of the last acknowledged batch that set it, or of the batch in
+     * flight; and the batch in flight is there whole or not at all.
+     */
+    @Test
+    void kill9_duringBatches_findsEachBatchWholeOrNotAtAll() throws Exception {
+        for (long seed = 11; seed <= 13; seed++) {
+            Path data = dir.resolve("batches-" + seed);
+            Random rnd = new Random(seed);
+            List<Ledger> ledgers = new ArrayList<>();
+            List<List<String>> inFlight = new ArrayList<>();
+            try (ServerProcess server = ServerProcess.start(data, BUSY)) {
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger acks = new AtomicInteger();
+                List<Thread> writers = new ArrayList<>();
+                for (int w = 0; w < WRITERS; w++) {
+                    Ledger ledger = new Ledger();
+                    ledgers.add(ledger);
+                    List<String> keys = java.util.Collections.synchronizedList(new ArrayList<>());
+                    inFlight.add(keys);
+                    long writerSeed = seed * 100 + w;
+                    int id = w;
+                    Thread t = new Thread(() -> writeBatches(server, id, writerSeed, ledger, keys, acks, stop),
+                            "batch-writer-" + w);
+                    writers.add(t);
+                    t.start();
+                }
+                awaitAcks(acks, 50 + rnd.nextInt(200), seed, server);
+                server.process.toHandle().destroyForcibly();
+                server.waitFor(30);
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(10_000);
+                }
+            }
+            try (ServerProcess server = ServerProcess.start(data, BUSY);
+                    RawSocket c = new RawSocket(server.address)) {
+                long id = 1;
+                for (int w = 0; w < WRITERS; w++) {
+                    Ledger l = ledgers.get(w);
+                    List<String> batch = inFlight.get(w);
+                    int ofTheBatchInFlight = 0;
+                    for (int k = 0; k < KEYS_PER_WRITER; k++) {
+                        String key = "w" + w + "-k" + k;
+                        Response r = c.call(get(id++, key));
+                        String got = r.getResultCase() == Response.ResultCase.VALUE
+                                ? r.getValue().getValue().toStringUtf8() : null;
+                        boolean fromBatchInFlight = batch.contains(key) && got != null && got.equals(l.inFlightValue);
+                        ofTheBatchInFlight += fromBatchInFlight ? 1 : 0;
+                        if (!fromBatchInFlight && !java.util.Objects.equals(got, l.acked.get(key))) {
+                            fail("seed " + seed + ": " + key + " reads " + abbreviate(got) + ", acknowledged "
+                                    + abbreviate(l.acked.get(key)) + "; server log:\n" + server.log());
+                        }
+                    }
+                    if (ofTheBatchInFlight != 0 && ofTheBatchInFlight != batch.size()) {
+                        fail("seed " + seed + ": " + ofTheBatchInFlight + " of the " + batch.size()
+                                + " keys of writer " + w + "'s batch in flight were found set: part of a batch");
+                    }
+                }
+                assertTrue(!server.log().contains("look like good records"), "a batch cut short by the crash"
+                        + " is an interrupted write, nothing to set aside; log:\n" + server.log());
+            }
+        }
+    }
+
+    private static String abbreviate(String v) {
+        return v == null ? null : v.substring(0, Math.min(v.length(), 24));
+    }
+
+    /**
+     * One writer of batches: each a {@code SetMany} of 2 to 8 of its keys, all to one value of 500
+     * to 4,000 bytes; {@code batchInFlight} holds the keys of the one unanswered.
+     */
+    private static void writeBatches(ServerProcess server, int w, long seed, Ledger ledger,
+            List<String> batchInFlight, AtomicInteger acks, AtomicBoolean stop) {
+        Random rnd = new Random(seed);
+        try (RawSocket c = new RawSocket(server.address)) {
+            for (long n = 1; !stop.get() && n < 1_000_000; n++) {
+                String value = "w" + w + "-n" + n + "-" + "x".repeat(500 + rnd.nextInt(3500));
+                java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+                int size = 2 + rnd.nextInt(7);
+                for (int i = 0; i < 100 && keys.size() < size; i++) {
+                    keys.add("w" + w + "-k" + rnd.nextInt(KEYS_PER_WRITER));
+                }
+                kvs.proto.SetMany.Builder many = kvs.proto.SetMany.newBuilder();
+                for (String k : keys) {
+                    many.addSets(kvs.proto.Set.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8(k))
+                            .setValue(com.google.protobuf.ByteString.copyFromUtf8(value)));
+                }
+                ledger.inFlightValue = value;
+                batchInFlight.clear();
+                batchInFlight.addAll(keys);
+                Response r = c.call(kvs.proto.Request.newBuilder().setId(n).setSetMany(many).build());
+                if (r == null || r.getResultCase() != Response.ResultCase.DONE) {
+                    return; // the server is gone, or refused it: nothing more is in flight
+                }
+                for (String k : keys) {
+                    ledger.acked.put(k, value);
+                }
+                batchInFlight.clear();
+                acks.incrementAndGet();
+            }
+        } catch (IOException e) {
+            // The server died mid-request: the batch in flight may or may not have been applied.
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -39,6 +39,8 @@ final class Segment implements Closeable {
 
     final int id;
     final byte kind;
+    /** The format version in the file's header: what record types it may hold. */
+    final short version;
     private final FileChannel channel;
     private volatile Path path;
     /** End of the last whole record; touched only by the file's writer. */
@@ -67,9 +69,10 @@ final class Segment implements Closeable {
     /** Cleared when mapping failed, or once the file is closed: reads use pread. */
     private volatile boolean mapping = true;
 
-    private Segment(int id, byte kind, Path path, FileChannel channel, long size) {
+    private Segment(int id, byte kind, short version, Path path, FileChannel channel, long size) {
         this.id = id;
         this.kind = kind;
+        this.version = version;
         this.path = path;
         this.channel = channel;
         this.size = size;
@@ -100,7 +103,7 @@ final class Segment implements Closeable {
             }
             throw e;
         }
-        return new Segment(id, kind, path, ch, RecordFormat.FILE_HEADER_BYTES);
+        return new Segment(id, kind, RecordFormat.VERSION, path, ch, RecordFormat.FILE_HEADER_BYTES);
     }
 
     /**
@@ -118,15 +121,17 @@ final class Segment implements Closeable {
                 : FileChannel.open(path, StandardOpenOption.READ);
         try {
             byte kind = RecordFormat.KIND_LOG;
+            short version = RecordFormat.VERSION;
             if (ch.size() >= RecordFormat.FILE_HEADER_BYTES) {
                 ByteBuffer h = ByteBuffer.allocate(RecordFormat.FILE_HEADER_BYTES);
                 while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {
                     // read the whole header
                 }
                 kind = h.get(RecordFormat.KIND_OFFSET);
+                version = h.getShort(4);
                 refuseNewer(path, h);
             }
-            Segment s = new Segment(id, kind, path, ch, ch.size());
+            Segment s = new Segment(id, kind, version, path, ch, ch.size());
             s.immutable = !writable;
             return s;
         } catch (IOException | RuntimeException e) {

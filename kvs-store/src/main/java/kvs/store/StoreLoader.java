@@ -119,7 +119,14 @@ final class StoreLoader {
         long maxSeq = keydir.finishLoad();
         int nextId = dataIds.isEmpty() ? 1 : dataIds.last() + 1;
         Segment active = newestLog < 0 ? null : segments.get(newestLog);
-        if (active == null || hintIds.contains(newestLog) || active.size() >= options.maxSegmentBytes()) {
+        // The newest log file takes appends again only if it was active when the store stopped
+        // (it has no hint), has room, and is of this build's version: records of a newer type
+        // must not go into a file whose header says they cannot be there.
+        if (active == null || hintIds.contains(newestLog) || active.size() >= options.maxSegmentBytes()
+                || active.version != RecordFormat.VERSION) {
+            if (active != null && !hintIds.contains(newestLog)) {
+                active.force(); // sealed now: what a crash left in the OS's cache goes to the disk
+            }
             active = Segment.create(options.io(), SegmentNames.dataFile(dir, nextId), nextId,
                     RecordFormat.KIND_LOG);
             segments.put(active.id, active);

@@ -82,6 +82,44 @@ class FormatVersionTest {
         }
     }
 
+    /**
+     * A version 1 log file left active by a crash (no hint) is not appended to: a record of a
+     * version 2 type in it would be damage to every later scan. It is sealed, and the writes go
+     * into a new version 2 file.
+     */
+    @Test
+    void aVersion1LogFileLeftActive_isNotAppendedTo_newRecordsGoIntoAVersion2File() throws IOException {
+        Path dir = golden("v1");
+        deleteHints(dir);
+        try (Store store = Store.open(dir)) {
+            store.set("expiring".getBytes(UTF_8), "v".getBytes(UTF_8), store.now() + 3_600_000);
+            store.batchAsync(java.util.List.of(Write.put("batched".getBytes(UTF_8), "b".getBytes(UTF_8))), true)
+                    .join();
+        }
+        deleteHints(dir); // read every file by scanning, as after another crash
+        try (Store store = Store.open(dir)) {
+            assertGoldenContentsAnd(store, 2);
+            assertTrue(store.pttl("expiring".getBytes(UTF_8)) > 0);
+        }
+        StoreCheck.Report report = StoreCheck.run(dir);
+        assertEquals(java.util.List.of(), report.findings());
+    }
+
+    private static void assertGoldenContentsAnd(Store store, int more) throws IOException {
+        assertEquals(GoldenStores.CONTENTS.length + more, store.size());
+        for (String[] kv : GoldenStores.CONTENTS) {
+            assertArrayEquals(kv[1].getBytes(UTF_8), store.get(kv[0].getBytes(UTF_8)), kv[0]);
+        }
+    }
+
+    private static void deleteHints(Path dir) throws IOException {
+        try (var hints = Files.newDirectoryStream(dir, "*.hint")) {
+            for (Path h : hints) {
+                Files.delete(h);
+            }
+        }
+    }
+
     @Test
     void aDataFileOfALaterVersion_isRefusedByName_evenBySalvage_andLeftAsItWas() throws IOException {
         Path dir = golden("v1");
