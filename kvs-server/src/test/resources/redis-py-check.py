@@ -26,11 +26,22 @@ assert r.dbsize() == 0
 binary = bytes(range(256))
 assert r.set(b"\x00\xff\r\n" + binary, binary) is True
 assert r.get(b"\x00\xff\r\n" + binary) == binary
+assert r.set(b"t", b"v", ex=100) is True
+assert 0 < r.ttl(b"t") <= 100
+assert 0 < r.pttl(b"t") <= 100_000
+assert r.persist(b"t") is True
+assert r.ttl(b"t") == -1
+assert r.expire(b"t", 100) is True
+assert r.setex(b"u", 100, b"w") is True
+assert r.pexpire(b"u", 1) is True
+assert r.get(b"t") == b"v"
+assert r.delete(b"t", b"u") >= 1
+assert r.ttl(b"t") == -2
 try:
-    r.set(b"t", b"v", ex=10)
-    raise AssertionError("SET EX was accepted")
+    r.set(b"t", b"v", ex=0)
+    raise AssertionError("SET EX 0 was accepted")
 except redis.ResponseError as e:
-    assert "EX" in str(e), str(e)
+    assert "invalid expire time" in str(e), str(e)
 assert r.get(b"t") is None
 try:
     r.execute_command("NOSUCH", "a")

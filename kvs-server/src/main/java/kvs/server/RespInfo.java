@@ -62,7 +62,7 @@ final class RespInfo {
                     line(b, "total_net_input_bytes", s.getOrDefault("bytes_in", 0L));
                     line(b, "total_net_output_bytes", s.getOrDefault("bytes_out", 0L));
                     line(b, "rejected_connections", s.getOrDefault("connections_refused", 0L));
-                    line(b, "expired_keys", 0);
+                    line(b, "expired_keys", s.getOrDefault("expired_keys", 0L));
                     line(b, "evicted_keys", 0);
                 }
                 case "persistence" -> {
@@ -78,7 +78,8 @@ final class RespInfo {
                 case "keyspace" -> {
                     long keys = s.getOrDefault("keys", 0L);
                     if (keys > 0) {
-                        line(b, "db0", "keys=" + keys + ",expires=0,avg_ttl=0");
+                        line(b, "db0", "keys=" + keys + ",expires=" + s.getOrDefault("keys_with_expiry", 0L)
+                                + ",avg_ttl=0");
                     }
                 }
                 case "kvs" -> {

@@ -101,7 +101,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             RespReplies replies = new RespReplies();
             p.addLast("pendingFrameGuard", guard);
             p.addLast("respDecoder", decoder);
-            p.addLast("respCommands", new RespCommands(replies, config, port, System::currentTimeMillis));
+            p.addLast("respCommands", new RespCommands(replies, config, port, commands::now));
             p.addLast("handler", new RequestHandler(commands, storeExecutor, inFlight, stats, draining,
                     closing, guard, unsentResponses, loopBatches, replies));
             return;

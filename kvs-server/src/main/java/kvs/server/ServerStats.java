@@ -90,6 +90,8 @@ final class ServerStats {
         m.put("damaged_reads", store.damagedReads());
         m.put("damaged_files", (long) store.damagedFiles());
         m.put("read_only", store.readOnly() ? 1L : 0L);
+        m.put("keys_with_expiry", store.keysWithExpiry());
+        m.put("expired_keys", store.expiredKeys());
         return m;
     }
 }

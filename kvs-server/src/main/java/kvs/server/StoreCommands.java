@@ -86,6 +86,7 @@ final class StoreCommands {
         return request.getCommandCase() == Request.CommandCase.SET
                 && request.getSet().getCondition() == SetCondition.SET_ALWAYS
                 && !request.getSet().getReturnPrevious()
+                && !ExpiryRequests.hasExpiry(request.getSet())
                 && request.getSet().getKey().size() + request.getSet().getValue().size() <= INLINE_RECORD_BYTES;
     }
 
@@ -150,13 +151,14 @@ final class StoreCommands {
                     }
                     byte[] key = request.getSet().getKey().toByteArray();
                     ByteString value = request.getSet().getValue();
+                    long expireAt = ExpiryRequests.expireAt(store, request.getSet());
                     CompletableFuture<Void> written;
                     if (mayWait) {
-                        written = store.setAsync(key, value.asReadOnlyByteBuffer());
+                        written = store.setAsync(key, value.asReadOnlyByteBuffer(), expireAt);
                     } else if (key.length + value.size() > INLINE_RECORD_BYTES) {
                         written = null;
                     } else {
-                        written = store.trySetAsync(key, value.asReadOnlyByteBuffer());
+                        written = store.trySetAsync(key, value.asReadOnlyByteBuffer(), expireAt);
                     }
                     yield written == null ? null : written.thenApply(v -> DONE.clone().setId(id).build());
                 }
@@ -201,6 +203,11 @@ final class StoreCommands {
                     yield sum == null ? null : sum.thenApply(v -> Response.newBuilder().setId(id)
                             .setInteger(kvs.proto.Integer.newBuilder().setValue(v)).build());
                 }
+                case EXPIRE -> ExpiryRequests.expire(store, request, mayWait);
+                case PERSIST -> ExpiryRequests.persist(store, request, mayWait);
+                case TTL -> done(ExpiryRequests.ttl(store, request));
+                case BATCH -> !mayWait && BatchRequests.bytes(request.getBatch()) > INLINE_RECORD_BYTES ? null
+                        : BatchRequests.apply(store, request, mayWait);
                 case COMPACT -> store.compactAsync().thenApply(v -> DONE.clone().setId(id).build());
                 case BACKUP -> store.backupAsync(backupTarget(request.getBackup().getDir()))
                         .thenApply(v -> DONE.clone().setId(id).build());
@@ -213,7 +220,7 @@ final class StoreCommands {
                 }
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
-                case EXPIRE, PERSIST, TTL, BATCH, COMMAND_NOT_SET -> throw new AssertionError("validated");
+                case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
             if (r == null) {
                 return null;
@@ -241,10 +248,12 @@ final class StoreCommands {
             return null;
         }
         ByteBuffer value = set.getValue().asReadOnlyByteBuffer();
+        long expireAt = ExpiryRequests.expireAt(store, set);
         CompletableFuture<Store.Outcome> written = set.getCondition() == SetCondition.SET_IF_EQUAL
-                ? store.compareAndSetAsync(key, set.getExpected().toByteArray(), value, set.getReturnPrevious(),
-                        mayWait, INLINE_RECORD_BYTES)
-                : store.setIfAsync(key, value, condition, set.getReturnPrevious(), mayWait, INLINE_RECORD_BYTES);
+                ? store.compareAndSetAsync(key, set.getExpected().toByteArray(), value, expireAt,
+                        set.getReturnPrevious(), mayWait, INLINE_RECORD_BYTES)
+                : store.setIfAsync(key, value, condition, expireAt, set.getReturnPrevious(), mayWait,
+                        INLINE_RECORD_BYTES);
         if (written == null) {
             return null;
         }
@@ -285,11 +294,8 @@ final class StoreCommands {
                     return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set has an expected value but its"
                             + " condition is " + request.getSet().getCondition() + ": expected is for SET_IF_EQUAL");
                 }
-                if (hasExpiry(request.getSet())) {
-                    return ErrorMapper.error(ErrorCode.BAD_REQUEST, "this server does not serve expiry yet:"
-                            + " a set with ttl_ms, expire_at_ms or keep_ttl is refused, not applied without it");
-                }
-                return validateSet(request.getSet());
+                Error invalid = ExpiryRequests.validate(request.getSet(), store.now());
+                return invalid != null ? invalid : validateSet(request.getSet());
             }
             case SET_MANY -> {
                 if (request.getSetMany().getSetsCount() == 0) {
@@ -297,7 +303,7 @@ final class StoreCommands {
                 }
                 for (kvs.proto.Set set : request.getSetMany().getSetsList()) {
                     if (set.getCondition() != SetCondition.SET_ALWAYS || set.getReturnPrevious()
-                            || !set.getExpected().isEmpty() || hasExpiry(set)) {
+                            || !set.getExpected().isEmpty() || ExpiryRequests.hasExpiry(set)) {
                         return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set_many takes plain sets:"
                                 + " no condition, no return_previous, no expected, no expiry");
                     }
@@ -311,6 +317,15 @@ final class StoreCommands {
             case GET -> key = request.getGet().getKey();
             case RM -> key = request.getRm().getKey();
             case INCR -> key = request.getIncr().getKey();
+            case PERSIST -> key = request.getPersist().getKey();
+            case TTL -> key = request.getTtl().getKey();
+            case EXPIRE -> {
+                Error invalid = ExpiryRequests.validate(request.getExpire(), store.now());
+                return invalid != null ? invalid : validateKey(request.getExpire().getKey());
+            }
+            case BATCH -> {
+                return BatchRequests.validate(request.getBatch(), store.now(), this::validateSet, this::validateKey);
+            }
             case EXISTS -> {
                 Error invalid = KeyQueries.validate(request);
                 // Each key as a get's: a key over the limit is refused, not hashed on an event loop.
@@ -328,7 +343,7 @@ final class StoreCommands {
             default -> {
                 return ErrorMapper.error(ErrorCode.BAD_REQUEST, "request " + request.getId()
                         + " has no command this server knows; send one of set, get, rm, set_many,"
-                        + " incr, compact, backup, ping, stats, scan, count, exists");
+                        + " incr, expire, persist, ttl, batch, compact, backup, ping, stats, scan, count, exists");
             }
         }
         return validateKey(key);
@@ -360,8 +375,9 @@ final class StoreCommands {
         return null; // whether it exists is the store's backup to find: no file system call on an event loop
     }
 
-    private static boolean hasExpiry(kvs.proto.Set set) {
-        return set.getTtlMs() != 0 || set.getExpireAtMs() != 0 || set.getKeepTtl();
+    /** The store's clock: ms since the epoch, as expiry times count them. */
+    long now() {
+        return store.now();
     }
 
     private Error validateSet(kvs.proto.Set set) {

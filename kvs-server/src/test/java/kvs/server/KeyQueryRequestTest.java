@@ -57,7 +57,7 @@ class KeyQueryRequestTest {
                 .setPrefix(ByteString.copyFromUtf8(prefix)).setLimit(limit)).build();
     }
 
-    private static Request exists(long id, String... keys) {
+    static Request exists(long id, String... keys) {
         Exists.Builder e = Exists.newBuilder();
         for (String k : keys) {
             e.addKeys(ByteString.copyFromUtf8(k));

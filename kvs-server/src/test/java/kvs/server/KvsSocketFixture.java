@@ -23,8 +23,13 @@ abstract class KvsSocketFixture {
 
     @BeforeEach
     void start() throws IOException {
-        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir).withMaxValueBytes(200_000));
+        server = KvsServer.start(config());
         c = new RawSocket(server.localAddress());
+    }
+
+    /** The server's config: a test may add to it. */
+    ServerConfig config() {
+        return ServerConfig.of(new HostPort("127.0.0.1", 0), dir).withMaxValueBytes(200_000);
     }
 
     @AfterEach

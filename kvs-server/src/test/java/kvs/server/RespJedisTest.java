@@ -217,20 +217,6 @@ class RespJedisTest {
     }
 
     @Test
-    void setWithExpiry_refusedNamingTheOption_keyNotSet() {
-        try (Jedis j = connect(null)) {
-            String refused = "ERR this server does not serve expiry yet: a set with ttl_ms, expire_at_ms or"
-                    + " keep_ttl is refused, not applied without it";
-            assertError(refused, () -> j.set("t", "v", SetParams.setParams().ex(10)));
-            assertError(refused, () -> j.set("t", "v", SetParams.setParams().nx().px(10)));
-            assertError(refused, () -> j.set("t", "v", SetParams.setParams().keepTtl()));
-            assertFalse(j.exists("t"));
-            assertNull(j.get("t"));
-            assertEquals("PONG", j.ping(), "the connection stays usable");
-        }
-    }
-
-    @Test
     void connectionCommands() {
         try (Jedis j = connect(null); Jedis other = connect(null)) {
             assertEquals("PONG", j.ping());

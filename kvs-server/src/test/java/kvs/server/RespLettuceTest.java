@@ -251,15 +251,19 @@ class RespLettuceTest {
 
     @ParameterizedTest
     @EnumSource(value = ProtocolVersion.class, names = {"RESP2", "RESP3"})
-    void setWithExpiry_refusedNamingTheOption_keyNotSet(ProtocolVersion v) {
+    void setWithExpiry_ttlAndPersist(ProtocolVersion v) {
         try (StatefulRedisConnection<String, String> conn = connect(v, StringCodec.UTF8)) {
             RedisCommands<String, String> c = conn.sync();
-            String refused = "ERR this server does not serve expiry yet: a set with ttl_ms, expire_at_ms or"
-                    + " keep_ttl is refused, not applied without it";
-            assertError(refused, () -> c.set("t", "v", SetArgs.Builder.ex(10)));
-            assertError(refused, () -> c.set("t", "v", SetArgs.Builder.pxAt(System.currentTimeMillis() + 60_000)));
-            assertEquals(0, c.exists("t"));
-            assertEquals("PONG", c.ping());
+            assertEquals("OK", c.set("t", "v", SetArgs.Builder.ex(100)));
+            long left = c.pttl("t");
+            assertTrue(left > 0 && left <= 100_000, "ms left: " + left);
+            assertEquals("OK", c.set("u", "v", SetArgs.Builder.pxAt(System.currentTimeMillis() + 600_000)));
+            assertTrue(c.ttl("u") > 500, "s left: " + c.ttl("u"));
+            assertTrue(c.persist("u"));
+            assertEquals(-1, c.ttl("u"));
+            assertEquals(-2, c.ttl("nope"));
+            assertError("ERR invalid expire time in 'set' command", () -> c.set("w", "v", SetArgs.Builder.px(0)));
+            assertEquals(0, c.exists("w"));
         }
     }
 

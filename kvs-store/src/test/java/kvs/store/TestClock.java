@@ -6,21 +6,21 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A clock a test sets and moves: expiry without sleeping. */
-final class TestClock extends Clock {
+/** A clock a test sets and moves: expiry without sleeping (the server's tests use it too). */
+public final class TestClock extends Clock {
 
     private final AtomicLong millis;
 
-    TestClock(long millis) {
+    public TestClock(long millis) {
         this.millis = new AtomicLong(millis);
     }
 
     /** A clock at 2026-12-07T00:00:00Z. */
-    TestClock() {
+    public TestClock() {
         this(Instant.parse("2026-12-07T00:00:00Z").toEpochMilli());
     }
 
-    void advance(long ms) {
+    public void advance(long ms) {
         millis.addAndGet(ms);
     }
 

@@ -29,9 +29,13 @@ abstract class CliServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        server = KvsServer.start(ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("data"))
-                .withMaxValueBytes(1024 * 1024));
+        server = KvsServer.start(config());
         addr = "127.0.0.1:" + server.localAddress().getPort();
+    }
+
+    /** The server's config: a test may add to it. */
+    ServerConfig config() {
+        return ServerConfig.of(new HostPort("127.0.0.1", 0), dir.resolve("data")).withMaxValueBytes(1024 * 1024);
     }
 
     @AfterEach
