@@ -188,11 +188,13 @@ class CrashTest {
     }
 
     /**
-     * Batches under kill -9: each writer sends {@code SetMany} requests (one batch record each)
-     * setting a random group of its keys to one value, with values large enough that batches span
-     * several KiB and the data files' limit, so the crash often lands inside one. After a restart,
-     * every key holds the value of the last acknowledged batch that set it, or of the batch in
-     * flight; and the batch in flight is there whole or not at all.
+     * Batches under kill -9: each writer sends, in turn, {@code SetMany} requests and {@code Batch}
+     * requests (one batch record each), each setting a random group of its keys to one value, a
+     * {@code Batch} also removing one other key; values are large enough that batches span several
+     * KiB and the data files' limit, so the crash often lands inside one. After a restart, every
+     * key holds what the last acknowledged batch that wrote it left (a value, or nothing), or what
+     * the batch in flight writes; and the batch in flight is there whole or not at all, its remove
+     * included.
      */
     @Test
     void kill9_duringBatches_findsEachBatchWholeOrNotAtAll() throws Exception {
@@ -231,7 +233,9 @@ class CrashTest {
                 for (int w = 0; w < WRITERS; w++) {
                     Ledger l = ledgers.get(w);
                     List<String> batch = inFlight.get(w);
+                    String removed = l.inFlightKey;
                     int ofTheBatchInFlight = 0;
+                    String removedReads = null;
                     for (int k = 0; k < KEYS_PER_WRITER; k++) {
                         String key = "w" + w + "-k" + k;
                         Response r = c.call(get(id++, key));
@@ -239,6 +243,10 @@ class CrashTest {
                                 ? r.getValue().getValue().toStringUtf8() : null;
                         boolean fromBatchInFlight = batch.contains(key) && got != null && got.equals(l.inFlightValue);
                         ofTheBatchInFlight += fromBatchInFlight ? 1 : 0;
+                        if (key.equals(removed)) {
+                            removedReads = got;
+                            fromBatchInFlight = got == null;
+                        }
                         if (!fromBatchInFlight && !java.util.Objects.equals(got, l.acked.get(key))) {
                             fail("seed " + seed + ": " + key + " reads " + abbreviate(got) + ", acknowledged "
                                     + abbreviate(l.acked.get(key)) + "; server log:\n" + server.log());
@@ -247,6 +255,12 @@ class CrashTest {
                     if (ofTheBatchInFlight != 0 && ofTheBatchInFlight != batch.size()) {
                         fail("seed " + seed + ": " + ofTheBatchInFlight + " of the " + batch.size()
                                 + " keys of writer " + w + "'s batch in flight were found set: part of a batch");
+                    }
+                    if (removed != null && batch.size() > 0 && (ofTheBatchInFlight > 0) != (removedReads == null)
+                            && l.acked.get(removed) != null) {
+                        fail("seed " + seed + ": writer " + w + "'s batch in flight is found "
+                                + (ofTheBatchInFlight > 0 ? "set but its remove of " + removed + " not applied"
+                                        : "not set but its remove of " + removed + " applied") + ": part of a batch");
                     }
                 }
                 assertTrue(!server.log().contains("look like good records"), "a batch cut short by the crash"
@@ -260,8 +274,10 @@ class CrashTest {
     }
 
     /**
-     * One writer of batches: each a {@code SetMany} of 2 to 8 of its keys, all to one value of 500
-     * to 4,000 bytes; {@code batchInFlight} holds the keys of the one unanswered.
+     * One writer of batches: each sets 2 to 8 of its keys, all to one value of 500 to 4,000 bytes,
+     * by turns as a {@code SetMany} and as a {@code Batch} that also removes one more of its keys;
+     * {@code batchInFlight} holds the keys the one unanswered sets, the ledger's {@code
+     * inFlightKey} the key it removes (null for none).
      */
     private static void writeBatches(ServerProcess server, int w, long seed, Ledger ledger,
             List<String> batchInFlight, AtomicInteger acks, AtomicBoolean stop) {
@@ -274,21 +290,43 @@ class CrashTest {
                 for (int i = 0; i < 100 && keys.size() < size; i++) {
                     keys.add("w" + w + "-k" + rnd.nextInt(KEYS_PER_WRITER));
                 }
-                kvs.proto.SetMany.Builder many = kvs.proto.SetMany.newBuilder();
+                String removed = null;
+                for (int i = 0; i < 100 && n % 2 == 0 && removed == null; i++) {
+                    String k = "w" + w + "-k" + rnd.nextInt(KEYS_PER_WRITER);
+                    removed = keys.contains(k) ? null : k;
+                }
+                List<kvs.proto.Set> sets = new ArrayList<>();
                 for (String k : keys) {
-                    many.addSets(kvs.proto.Set.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8(k))
-                            .setValue(com.google.protobuf.ByteString.copyFromUtf8(value)));
+                    sets.add(kvs.proto.Set.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8(k))
+                            .setValue(com.google.protobuf.ByteString.copyFromUtf8(value)).build());
+                }
+                kvs.proto.Request.Builder request = kvs.proto.Request.newBuilder().setId(n);
+                if (n % 2 == 0) {
+                    kvs.proto.Batch.Builder batch = kvs.proto.Batch.newBuilder();
+                    sets.forEach(set -> batch.addWrites(kvs.proto.BatchWrite.newBuilder().setSet(set)));
+                    if (removed != null) {
+                        batch.addWrites(kvs.proto.BatchWrite.newBuilder().setRm(
+                                kvs.proto.Rm.newBuilder().setKey(com.google.protobuf.ByteString.copyFromUtf8(removed))));
+                    }
+                    request.setBatch(batch);
+                } else {
+                    request.setSetMany(kvs.proto.SetMany.newBuilder().addAllSets(sets));
                 }
                 ledger.inFlightValue = value;
+                ledger.inFlightKey = removed;
                 batchInFlight.clear();
                 batchInFlight.addAll(keys);
-                Response r = c.call(kvs.proto.Request.newBuilder().setId(n).setSetMany(many).build());
+                Response r = c.call(request.build());
                 if (r == null || r.getResultCase() != Response.ResultCase.DONE) {
                     return; // the server is gone, or refused it: nothing more is in flight
                 }
                 for (String k : keys) {
                     ledger.acked.put(k, value);
                 }
+                if (removed != null) {
+                    ledger.acked.remove(removed);
+                }
+                ledger.inFlightKey = null;
                 batchInFlight.clear();
                 acks.incrementAndGet();
             }
