@@ -77,6 +77,8 @@ public final class KvsServer implements AutoCloseable {
     private volatile boolean closing;
     private volatile IOException closeFailure;
     private boolean closeStarted;
+    /** A replicated member's Raft server, or null: a single server. */
+    private final Replication replication;
 
     private KvsServer(ServerConfig config, Store store, PidFile pidFile) throws IOException {
         this.config = config;
@@ -96,6 +98,14 @@ public final class KvsServer implements AutoCloseable {
                 config.maxPendingBytes());
         stats = new ServerStats(pendingRequests, unsentResponses);
         StoreCommands commands = new StoreCommands(store, config, () -> closing, stats);
+        if (config.raft() != null) {
+            // Every member applies every entry, shutting down or not: the log's applier never refuses.
+            StoreCommands local = new StoreCommands(store, config, () -> false, stats);
+            replication = Replication.start(config.raft(), config.dir(), store, local, this::halt);
+            commands.replicate(replication, local);
+        } else {
+            replication = null;
+        }
         LoopBatches loopBatches = new LoopBatches();
         serverChannel = listen(config.address(), new ServerInitializer(config, commands, storeExecutor,
                 inFlight, channels, stats, () -> draining, () -> closing, pendingRequests, unsentResponses,
@@ -153,8 +163,16 @@ public final class KvsServer implements AutoCloseable {
         CreatedDirectory created = CreatedDirectory.before(config.dir());
         KvsServer server;
         try {
-            Store store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
-                    : Store.open(config.dir(), config.store());
+            Store store;
+            if (config.raft() != null) {
+                // The Raft log is what is durable; the store is rebuilt from the snapshot and the log.
+                Replication.restoreStore(config.dir());
+                store = Store.open(Replication.storeDir(config.dir()),
+                        config.store().withSync(kvs.store.SyncPolicy.NEVER));
+            } else {
+                store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
+                        : Store.open(config.dir(), config.store());
+            }
             try {
                 server = new KvsServer(config, store, pidFile);
             } catch (IOException | RuntimeException e) {
@@ -265,6 +283,9 @@ public final class KvsServer implements AutoCloseable {
             shutdownThreads();
         } finally {
             try {
+                if (replication != null) {
+                    replication.close();
+                }
                 store.close();
             } catch (IOException | RuntimeException e) {
                 closeFailure = e instanceof IOException io ? io : new IOException(e);
@@ -275,6 +296,15 @@ public final class KvsServer implements AutoCloseable {
                 }
                 closed.countDown();
             }
+        }
+    }
+
+    /** Stops this server, from another thread: its store could not apply a replicated write. */
+    private void halt() {
+        try {
+            close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.ERROR, "stopping after a failed apply: " + e.getMessage());
         }
     }
 

@@ -27,10 +27,13 @@ import kvs.store.StoreOptions;
  *     for nowhere; see {@link PidFile}
  * @param backupRoot the directory a backup request may write into (each into a new directory of
  *     it), or null: backups over the network are off
+ * @param raft this server's part in a replicated group (docs/REPLICATION.md), or null: a single
+ *     server
  */
 public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxValueBytes,
         Duration drainTimeout, StoreOptions store, boolean salvage, Duration idleTimeout,
-        int maxConnections, long maxPendingBytes, HostPort respAddress, Path pidFile, Path backupRoot) {
+        int maxConnections, long maxPendingBytes, HostPort respAddress, Path pidFile, Path backupRoot,
+        RaftOptions raft) {
 
     public static final HostPort DEFAULT_ADDRESS = new HostPort("127.0.0.1", 4000);
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -61,7 +64,7 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
     public static ServerConfig of(HostPort address, Path dir) {
         return new ServerConfig(address, dir, Limits.MAX_KEY_BYTES, Limits.DEFAULT_MAX_VALUE_BYTES,
                 DEFAULT_DRAIN_TIMEOUT, StoreOptions.defaults(), false, DEFAULT_IDLE_TIMEOUT,
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null, null, null);
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_BYTES, null, null, null, null);
     }
 
     public int maxFrameBytes() {
@@ -70,46 +73,51 @@ public record ServerConfig(HostPort address, Path dir, int maxKeyBytes, int maxV
 
     public ServerConfig withMaxValueBytes(int bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, bytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withStore(StoreOptions options) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, options, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withMaxKeyBytes(int bytes) {
         return new ServerConfig(address, dir, bytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withIdleTimeout(Duration timeout) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                timeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
+                timeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withMaxConnections(int n) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, n, maxPendingBytes, respAddress, pidFile, backupRoot);
+                idleTimeout, n, maxPendingBytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withMaxPendingBytes(long bytes) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, bytes, respAddress, pidFile, backupRoot);
+                idleTimeout, maxConnections, bytes, respAddress, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withRespAddress(HostPort resp) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, resp, pidFile, backupRoot);
+                idleTimeout, maxConnections, maxPendingBytes, resp, pidFile, backupRoot, raft);
     }
 
     public ServerConfig withPidFile(Path file) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, file, backupRoot);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, file, backupRoot, raft);
     }
 
     public ServerConfig withBackupRoot(Path root) {
         return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
-                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, root);
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, root, raft);
+    }
+
+    public ServerConfig withRaft(RaftOptions options) {
+        return new ServerConfig(address, dir, maxKeyBytes, maxValueBytes, drainTimeout, store, salvage,
+                idleTimeout, maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, options);
     }
 }

@@ -118,6 +118,30 @@ public final class ServerMain implements Callable<Integer> {
             description = "For --sync interval: the longest time between fsyncs. Default: ${DEFAULT-VALUE}.")
     Duration syncInterval;
 
+    @Option(names = "--raft-id", paramLabel = "ID",
+            description = "Be member ID of the replicated group --raft-peers names (docs/REPLICATION.md)."
+                    + " Off unless given: a single server.")
+    String raftId;
+
+    @Option(names = "--raft-peers", paramLabel = "ID=HOST:PORT[/HOST:PORT],...",
+            description = "Every member of the group, this one included: its id, the address of its Raft"
+                    + " traffic, and (after '/') the --addr its clients use, so that a follower can send"
+                    + " them to the leader. E.g. n1=127.0.0.1:5001/127.0.0.1:4001,"
+                    + "n2=127.0.0.1:5002/127.0.0.1:4002,n3=127.0.0.1:5003/127.0.0.1:4003.")
+    String raftPeers;
+
+    @Option(names = "--raft-election-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "1s",
+            description = "With --raft-id: how long a follower hears nothing from the leader before it"
+                    + " stands for election (a random time between this and twice this)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    Duration raftElectionTimeout;
+
+    @Option(names = "--raft-snapshot-every", paramLabel = "N", defaultValue = "100000",
+            description = "With --raft-id: snapshot the store after N log entries, and drop the log"
+                    + " before the snapshot. Default: ${DEFAULT-VALUE}.")
+    long raftSnapshotEvery;
+
     @Option(names = "--check",
             description = "Check every file of the data directory in full, report all damage, change"
                     + " nothing, and exit: 0 if clean, 1 if damaged. The server must not be running.")
@@ -361,7 +385,28 @@ public final class ServerMain implements Callable<Integer> {
         return new ServerConfig(address, dir, (int) maxKeyBytes, (int) maxValueBytes,
                 drainTimeout, new StoreOptions(maxSegmentBytes, compactRatio, compactMinBytes, sync,
                         syncInterval).withMaxKeydirBytes(keydirBudget(cmd)), salvage, idleTimeout,
-                maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot);
+                maxConnections, maxPendingBytes, respAddress, pidFile, backupRoot, raft(cmd));
+    }
+
+    /** {@code --raft-id} and {@code --raft-peers}, or null if neither is given. */
+    private RaftOptions raft(CommandLine cmd) {
+        if (raftId == null && raftPeers == null) {
+            return null;
+        }
+        if (raftId == null || raftPeers == null) {
+            throw new CommandLine.ParameterException(cmd, "--raft-id and --raft-peers go together: give"
+                    + " both to run a member of a replicated group, or neither for a single server");
+        }
+        if (salvage) {
+            throw new CommandLine.ParameterException(cmd, "--salvage is for a single server's store; a"
+                    + " member's store is rebuilt from its snapshot and the Raft log at each start");
+        }
+        try {
+            return RaftOptions.of(raftId, raftPeers).withElectionTimeout(raftElectionTimeout)
+                    .withSnapshotEvery(raftSnapshotEvery);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "--raft-peers: " + e.getMessage());
+        }
     }
 
     /** {@code --max-keydir-bytes}: a size, or {@code auto} for half of the JVM's maximum heap. */

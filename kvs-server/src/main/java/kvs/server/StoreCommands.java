@@ -46,6 +46,10 @@ final class StoreCommands {
     private final BooleanSupplier closing;
     private final ServerStats stats;
     private final FailureLog failures;
+    /** A replicated member's (docs/REPLICATION.md), or null: a single server. */
+    private volatile Replication replication;
+    /** With {@link #replication}: applies requests to the store itself, for reads and the log. */
+    private StoreCommands local;
 
     StoreCommands(Store store, ServerConfig config, BooleanSupplier closing, ServerStats stats) {
         this(store, config, closing, stats, new FailureLog(LogThrottle.perSecond()));
@@ -58,6 +62,15 @@ final class StoreCommands {
         this.config = config;
         this.closing = closing;
         this.stats = stats;
+    }
+
+    /**
+     * Makes this a replicated member's: writes go through {@code replication}'s log, reads are
+     * confirmed by it, and {@code local} applies them to the store.
+     */
+    void replicate(Replication replication, StoreCommands local) {
+        this.local = local;
+        this.replication = replication;
     }
 
     /**
@@ -96,6 +109,9 @@ final class StoreCommands {
      * have to wait for a seal (then each goes its own way, through {@link #handleInline}).
      */
     List<CompletableFuture<Response>> handleInlineSets(List<Request> sets) {
+        if (replication != null) {
+            return null; // each through the log, in turn
+        }
         List<CompletableFuture<Response>> responses = new ArrayList<>(sets.size());
         List<Request> valid = new ArrayList<>(sets.size());
         List<byte[]> keys = new ArrayList<>(sets.size());
@@ -141,6 +157,15 @@ final class StoreCommands {
         Error invalid = validate(request);
         if (invalid != null) {
             return done(error(id, invalid));
+        }
+        Replication replicated = replication;
+        if (replicated != null) {
+            if (Replication.isWrite(request)) {
+                return replicated.write(request, store.now());
+            }
+            if (Replication.isRead(request)) {
+                return request.getStaleRead() ? local.apply(request, mayWait) : replicated.read(request, local);
+            }
         }
         try {
             CompletableFuture<Response> r = switch (request.getCommandCase()) {
@@ -220,6 +245,7 @@ final class StoreCommands {
                 }
                 case STATS -> done(Response.newBuilder().setId(id).setStats(
                         StatsReply.newBuilder().putAllValues(stats.snapshot(store.stats()))).build());
+                case CLUSTER_STATUS -> done(replicated.status(id));
                 case COMMAND_NOT_SET -> throw new AssertionError("validated");
             };
             if (r == null) {
@@ -282,8 +308,16 @@ final class StoreCommands {
 
     /** Checks what the store would refuse, so its refusals reach the client as protocol errors. */
     private Error validate(Request request) {
+        if (!request.getClientId().isEmpty() && request.getClientId().size() != 16) {
+            return ErrorMapper.error(ErrorCode.BAD_REQUEST, "client_id must be 16 bytes (random, chosen once"
+                    + " by a client), or empty; got " + request.getClientId().size());
+        }
         ByteString key;
         switch (request.getCommandCase()) {
+            case CLUSTER_STATUS -> {
+                return replication != null ? null : ErrorMapper.error(ErrorCode.BAD_REQUEST, "this server is"
+                        + " not a member of a replicated group: start it with --raft-id and --raft-peers");
+            }
             case SET -> {
                 if (request.getSet().getCondition() == SetCondition.UNRECOGNIZED) {
                     return ErrorMapper.error(ErrorCode.BAD_REQUEST, "set condition "

@@ -1215,6 +1215,48 @@ public final class Store implements AutoCloseable {
         await(backupAsync(target));
     }
 
+    /**
+     * Makes {@code dir}, a store directory not open, hold the store that {@code backup} (made by
+     * {@link #backup}) holds: the data and hint files {@code dir} had are deleted (other files and
+     * folders stay), and the backup's are hard-linked in (copied across file systems), except its
+     * newest data file, which is copied: opening the store may append to it, and a linked file
+     * would carry those appends into the backup. Then fsynced. The backup is left as it was.
+     */
+    public static void restoreBackup(Path backup, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (SegmentNames.parseDataId(name).isPresent() || SegmentNames.parseHintId(name).isPresent()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        int newest = -1;
+        List<Path> from = new ArrayList<>();
+        try (var files = Files.list(backup)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                var data = SegmentNames.parseDataId(name);
+                if (data.isPresent() || SegmentNames.parseHintId(name).isPresent()) {
+                    from.add(f);
+                    newest = Math.max(newest, data.orElse(-1));
+                }
+            }
+        }
+        Path copied = SegmentNames.dataFile(backup, newest);
+        for (Path f : from) {
+            Path to = dir.resolve(f.getFileName().toString());
+            if (f.equals(copied)) {
+                Files.copy(f, to);
+                FileSync.fsync(StorageIo.real(), to);
+            } else {
+                linkOrCopy(f, to);
+            }
+        }
+        FileSync.directory(dir);
+    }
+
     /** The backup's copying, on the maintenance thread. */
     private void copyInto(BackupSnapshot snapshot, Path target) throws IOException {
         if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

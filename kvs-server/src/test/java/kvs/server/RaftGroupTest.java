@@ -1,0 +1,194 @@
+package kvs.server;
+
+import static kvs.server.ServerTest.get;
+import static kvs.server.ServerTest.set;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import kvs.common.HostPort;
+import kvs.proto.ClusterStatus;
+import kvs.proto.ErrorCode;
+import kvs.proto.Incr;
+import kvs.proto.Request;
+import kvs.proto.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A group of three in-process members on ephemeral ports: writes through the leader's log, reads, a leader's loss. */
+@Timeout(120)
+class RaftGroupTest {
+
+    @TempDir
+    Path dir;
+
+    final List<KvsServer> members = new ArrayList<>();
+    List<RaftOptions.Peer> peers;
+    String peersSpec;
+
+    @AfterEach
+    void stop() throws IOException {
+        for (KvsServer m : members) {
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    void startGroup(int size) throws IOException {
+        StringBuilder spec = new StringBuilder();
+        for (int i = 1; i <= size; i++) {
+            spec.append(i > 1 ? "," : "").append("n").append(i).append("=127.0.0.1:").append(freePort())
+                    .append("/127.0.0.1:").append(freePort());
+        }
+        peersSpec = spec.toString();
+        peers = RaftOptions.parsePeers(peersSpec);
+        for (int i = 1; i <= size; i++) {
+            members.add(start(i));
+        }
+    }
+
+    KvsServer start(int i) throws IOException {
+        RaftOptions.Peer self = peers.get(i - 1);
+        RaftOptions raft = RaftOptions.of(self.id(), peersSpec).withElectionTimeout(Duration.ofMillis(300))
+                .withSnapshotEvery(50);
+        return KvsServer.start(ServerConfig.of(self.clientAddress(), dir.resolve(self.id())).withRaft(raft));
+    }
+
+    static InetSocketAddress address(RaftOptions.Peer p) {
+        return new InetSocketAddress(p.clientAddress().host(), p.clientAddress().port());
+    }
+
+    /** The index (0-based) of the member that says it leads, waiting up to 20 s for one. */
+    int awaitLeader() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < members.size(); i++) {
+                if (members.get(i) == null) {
+                    continue;
+                }
+                try (RawSocket c = new RawSocket(address(peers.get(i)))) {
+                    Response r = c.call(Request.newBuilder().setId(1).setClusterStatus(ClusterStatus.getDefaultInstance())
+                            .build());
+                    if (r.getClusterStatus().getLeaderId().equals(peers.get(i).id())) {
+                        // A new leader answers once it has applied its predecessor's entries.
+                        Response ping = c.call(set(2, "leader-probe", peers.get(i).id()));
+                        if (ping.hasDone()) {
+                            return i;
+                        }
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no leader within 20 s");
+    }
+
+    /** A stale read of {@code key} on {@code c}'s member, repeated for up to 20 s until it has a value. */
+    static String awaitStaleValue(RawSocket c, String key) throws Exception {
+        Request stale = get(1, key).toBuilder().setStaleRead(true).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Response seen = c.call(stale);
+        while (!seen.hasValue() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            seen = c.call(stale);
+        }
+        return seen.hasValue() ? seen.getValue().getValue().toStringUtf8() : null;
+    }
+
+    @Test
+    void writesGoThroughTheLeader_followersPointToIt_andEveryMemberAppliesThem() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int follower = (leader + 1) % 3;
+        try (RawSocket l = new RawSocket(address(peers.get(leader)));
+                RawSocket f = new RawSocket(address(peers.get(follower)))) {
+            assertTrue(l.call(set(1, "k", "v1")).hasDone());
+            assertEquals("v1", l.call(get(2, "k")).getValue().getValue().toStringUtf8());
+
+            Response refused = f.call(set(3, "k", "v2"));
+            assertEquals(ErrorCode.NOT_LEADER, refused.getError().getCode(), refused.toString());
+            assertEquals(peers.get(leader).clientAddress().toString(), refused.getError().getLeaderAddr());
+            assertEquals(ErrorCode.NOT_LEADER, f.call(get(4, "k")).getError().getCode(),
+                    "a linearizable read is the leader's");
+
+            // A stale read is the follower's own state: it has the write once it has applied it.
+            assertEquals("v1", awaitStaleValue(f, "k"));
+        }
+    }
+
+    @Test
+    void aRetriedWrite_withTheSameClientIdAndSeq_appliesOnce() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        ByteString client = ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+        Request incr = Request.newBuilder().setId(1).setClientId(client).setSeq(7)
+                .setIncr(Incr.newBuilder().setKey(ByteString.copyFromUtf8("n")).setBy(5)).build();
+        try (RawSocket c = new RawSocket(address(peers.get(leader)))) {
+            assertEquals(5, c.call(incr).getInteger().getValue());
+            assertEquals(5, c.call(incr.toBuilder().setId(2).build()).getInteger().getValue(),
+                    "the retry is answered with the first outcome");
+            assertEquals(10, c.call(incr.toBuilder().setId(3).setSeq(8).build()).getInteger().getValue(),
+                    "a new seq is a new write");
+            assertEquals("10", c.call(get(4, "n")).getValue().getValue().toStringUtf8());
+        }
+    }
+
+    @Test
+    void theLeadersLoss_electsAnother_thatHoldsEveryAcknowledgedWrite() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            for (int i = 0; i < 200; i++) {
+                assertTrue(l.call(set(i, "k" + i, "v" + i)).hasDone());
+            }
+        }
+        members.get(leader).close();
+        members.set(leader, null);
+        int next = awaitLeader();
+        try (RawSocket c = new RawSocket(address(peers.get(next)))) {
+            for (int i = 0; i < 200; i++) {
+                assertEquals("v" + i, c.call(get(1000 + i, "k" + i)).getValue().getValue().toStringUtf8());
+            }
+            assertTrue(c.call(set(5000, "after", "x")).hasDone());
+        }
+        // The old leader comes back as a follower, rebuilt from its snapshot and the log.
+        members.set(leader, start(leader + 1));
+        try (RawSocket c = new RawSocket(address(peers.get(leader)))) {
+            assertEquals("x", awaitStaleValue(c, "after"));
+            assertEquals("v199", c.call(get(2, "k199").toBuilder().setStaleRead(true).build()).getValue()
+                    .getValue().toStringUtf8());
+        }
+    }
+
+    @Test
+    void peersSpec_isCheckedWithMessagesThatSayWhatIsWrong() {
+        assertTrue(assertThrowsMessage(() -> RaftOptions.parsePeers("n1")).contains("ID=HOST:PORT"));
+        assertTrue(assertThrowsMessage(() -> RaftOptions.parsePeers("n1=127.0.0.1:5001,n1=127.0.0.1:5002"))
+                .contains("given twice"));
+        assertTrue(assertThrowsMessage(() -> RaftOptions.of("n9", "n1=127.0.0.1:5001")).contains("not one of"));
+        assertTrue(assertThrowsMessage(() -> RaftOptions.parsePeers("n1=127.0.0.1:5001,n2=127.0.0.1:5001"))
+                .contains("twice"));
+        assertEquals(new HostPort("127.0.0.1", 4001),
+                RaftOptions.parsePeers("n1=127.0.0.1:5001/127.0.0.1:4001").get(0).clientAddress());
+    }
+
+    private static String assertThrowsMessage(org.junit.jupiter.api.function.Executable e) {
+        return org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e).getMessage();
+    }
+}
