@@ -174,7 +174,8 @@ public final class Connection implements AutoCloseable {
         if (response.getResultCase() == Response.ResultCase.ERROR && response.getId() != id) {
             // An error with another id (0) means the server could not read a request, and closes.
             fail(new IOException("the server closed the connection"));
-            throw new ServerErrorException(response.getError().getCode(), response.getError().getMessage());
+            throw new ServerErrorException(response.getError().getCode(), response.getError().getMessage(),
+                    response.getError().getLeaderAddr());
         }
         if (response.getId() != id) {
             throw fail(new IOException("response id " + response.getId() + " does not match request id "
@@ -186,7 +187,8 @@ public final class Connection implements AutoCloseable {
             full = false;
         }
         if (response.getResultCase() == Response.ResultCase.ERROR) {
-            throw new ServerErrorException(response.getError().getCode(), response.getError().getMessage());
+            throw new ServerErrorException(response.getError().getCode(), response.getError().getMessage(),
+                    response.getError().getLeaderAddr());
         }
         return response;
     }
@@ -227,6 +229,11 @@ public final class Connection implements AutoCloseable {
             broken = new IOException("the client is closed");
         }
         socket.close();
+    }
+
+    /** Whether requests can still be sent: it has neither failed nor been closed. */
+    public boolean usable() {
+        return broken == null;
     }
 
     private void checkUsable() throws IOException {

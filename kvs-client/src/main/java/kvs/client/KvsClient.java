@@ -46,13 +46,13 @@ import kvs.proto.Stats;
  */
 public final class KvsClient implements AutoCloseable {
 
-    /** The connection; guarded by {@code this}. */
-    private final Connection connection;
+    /** The connection, to a server or the members of a group; guarded by {@code this}. */
+    private final Session session;
     /** Whether {@link #close} closes the connection: false for a {@link #borrowed} handle. */
     private final boolean owner;
 
-    private KvsClient(Connection connection, boolean owner) {
-        this.connection = connection;
+    private KvsClient(Session session, boolean owner) {
+        this.session = session;
         this.owner = owner;
     }
 
@@ -62,7 +62,7 @@ public final class KvsClient implements AutoCloseable {
      * Use it from the thread that uses this client, not beside it.
      */
     public KvsClient borrowed() {
-        return new KvsClient(connection, false);
+        return new KvsClient(session, false);
     }
 
     public static KvsClient connect(HostPort address) throws IOException {
@@ -75,12 +75,25 @@ public final class KvsClient implements AutoCloseable {
      * @throws IOException naming the address and the cause if no connection can be made
      */
     public static KvsClient connect(HostPort address, ClientOptions options) throws IOException {
-        return new KvsClient(Connection.connect(address, options), true);
+        return connect(List.of(address), options);
+    }
+
+    /**
+     * Connects to the first of {@code members} that answers: the members of a replicated group
+     * (docs/REPLICATION.md), or one server. Calls then follow the group's leader: to the address a
+     * member that is not the leader names, or to the next member; a write is retried there with
+     * the same client id and number, so that it is applied at most once, within the request
+     * timeout. A write still unanswered then throws {@link OutcomeUnknownException}.
+     *
+     * @throws IOException naming the last address tried and the cause if none connects
+     */
+    public static KvsClient connect(List<HostPort> members, ClientOptions options) throws IOException {
+        return new KvsClient(Session.connect(members, options), true);
     }
 
     /** Sets {@code key} to {@code value}. */
     public synchronized void set(byte[] key, byte[] value) throws IOException {
-        connection.expectDone(call(Requests.set(key, value)));
+        connection().expectDone(call(Requests.set(key, value)));
     }
 
     /**
@@ -105,7 +118,7 @@ public final class KvsClient implements AutoCloseable {
 
     /** Sets {@code key} to {@code value} with {@code expiry} ({@link Expiry#KEEP}: the key's own). */
     public synchronized void set(byte[] key, byte[] value, Expiry expiry) throws IOException {
-        connection.expectDone(call(Request.newBuilder().setSet(expiry.applyTo(plainSet(key, value)))));
+        connection().expectDone(call(Request.newBuilder().setSet(expiry.applyTo(plainSet(key, value)))));
     }
 
     /**
@@ -115,7 +128,7 @@ public final class KvsClient implements AutoCloseable {
      * (docs/PROTOCOL.md, "SetMany").
      */
     public synchronized void setAll(Map<byte[], byte[]> pairs) throws IOException {
-        connection.expectDone(call(Requests.setMany(pairs)));
+        connection().expectDone(call(Requests.setMany(pairs)));
     }
 
     /** Sets {@code key} to {@code value} only if the server does not hold it; returns whether it did. */
@@ -189,12 +202,12 @@ public final class KvsClient implements AutoCloseable {
     public synchronized KeyTtl ttl(byte[] key) throws IOException {
         Response r = call(Request.newBuilder().setTtl(kvs.proto.Ttl.newBuilder().setKey(Requests.wrap(key))));
         if (r.getResultCase() != Response.ResultCase.INTEGER) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
         try {
             return KeyTtl.ofMillis(r.getInteger().getValue());
         } catch (IllegalArgumentException e) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
     }
 
@@ -213,7 +226,7 @@ public final class KvsClient implements AutoCloseable {
      * @throws IllegalStateException if it has no writes
      */
     public synchronized void apply(WriteBatch batch) throws IOException {
-        connection.expectDone(call(batch.request()));
+        connection().expectDone(call(batch.request()));
     }
 
     private boolean setIf(Set.Builder set) throws IOException {
@@ -221,7 +234,7 @@ public final class KvsClient implements AutoCloseable {
         return switch (r.getResultCase()) {
             case DONE -> true;
             case NOT_APPLIED -> false;
-            default -> throw connection.unexpected(r);
+            default -> throw connection().unexpected(r);
         };
     }
 
@@ -235,14 +248,14 @@ public final class KvsClient implements AutoCloseable {
     public synchronized long incr(byte[] key, long by) throws IOException {
         Response r = call(Request.newBuilder().setIncr(Incr.newBuilder().setKey(Requests.wrap(key)).setBy(by)));
         if (r.getResultCase() != Response.ResultCase.INTEGER) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
         return r.getInteger().getValue();
     }
 
     /** The value of {@code key}, or {@code null} if the server does not hold it. */
     public synchronized byte[] get(byte[] key) throws IOException {
-        return connection.value(call(Requests.get(key)));
+        return connection().value(call(Requests.get(key)));
     }
 
     /**
@@ -256,6 +269,13 @@ public final class KvsClient implements AutoCloseable {
      */
     public synchronized List<byte[]> getAll(byte[]... keys) throws IOException {
         List<byte[]> values = new ArrayList<>(keys.length);
+        if (session.grouped()) {
+            for (byte[] key : keys) {
+                values.add(get(key)); // each may go to another member: one at a time
+            }
+            return values;
+        }
+        Connection connection = session.connection();
         int sent = 0;
         while (values.size() < keys.length) {
             if (sent < keys.length && !connection.full()) {
@@ -263,7 +283,7 @@ public final class KvsClient implements AutoCloseable {
                 continue;
             }
             try {
-                values.add(connection.value(connection.receive()));
+                values.add(connection().value(connection.receive()));
             } catch (ServerErrorException e) {
                 drain(e);
                 throw e;
@@ -274,6 +294,7 @@ public final class KvsClient implements AutoCloseable {
 
     /** Reads the responses still in flight after {@code first}, so that the next call gets its own. */
     private void drain(ServerErrorException first) throws IOException {
+        Connection connection = session.connection();
         while (connection.inFlight() > 0) {
             try {
                 connection.receive();
@@ -285,12 +306,12 @@ public final class KvsClient implements AutoCloseable {
 
     /** Removes {@code key}; returns whether the server held it. */
     public synchronized boolean remove(byte[] key) throws IOException {
-        return connection.removed(call(Requests.rm(key)));
+        return connection().removed(call(Requests.rm(key)));
     }
 
     /** Asks the server to compact its store now; returns when the compaction has finished. */
     public synchronized void compact() throws IOException {
-        connection.expectDone(call(Request.newBuilder().setCompact(Compact.getDefaultInstance())));
+        connection().expectDone(call(Request.newBuilder().setCompact(Compact.getDefaultInstance())));
     }
 
     /**
@@ -299,19 +320,31 @@ public final class KvsClient implements AutoCloseable {
      * store (kvs-server --dir) holding every write acknowledged before the call.
      */
     public synchronized void backup(String name) throws IOException {
-        connection.expectDone(call(Request.newBuilder().setBackup(Backup.newBuilder().setDir(name))));
+        connection().expectDone(call(Request.newBuilder().setBackup(Backup.newBuilder().setDir(name))));
+    }
+
+    /**
+     * A replicated member's view of its group: members, leader, term, each one's applied index
+     * (docs/REPLICATION.md). A single server answers BAD_REQUEST ({@link ServerErrorException}).
+     */
+    public synchronized kvs.proto.ClusterStatusReply clusterStatus() throws IOException {
+        Response r = call(Request.newBuilder().setClusterStatus(kvs.proto.ClusterStatus.getDefaultInstance()));
+        if (r.getResultCase() != Response.ResultCase.CLUSTER_STATUS) {
+            throw connection().unexpected(r);
+        }
+        return r.getClusterStatus();
     }
 
     /** Asks the server whether it is there; returns normally if it answered. */
     public synchronized void ping() throws IOException {
-        connection.expectDone(call(Request.newBuilder().setPing(Ping.getDefaultInstance())));
+        connection().expectDone(call(Request.newBuilder().setPing(Ping.getDefaultInstance())));
     }
 
     /** The server's figures by name (docs/PROTOCOL.md, "Stats"), sorted by name. */
     public synchronized java.util.SortedMap<String, Long> stats() throws IOException {
         Response r = call(Request.newBuilder().setStats(Stats.getDefaultInstance()));
         if (r.getResultCase() != Response.ResultCase.STATS) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
         return new java.util.TreeMap<>(r.getStats().getValuesMap());
     }
@@ -335,7 +368,7 @@ public final class KvsClient implements AutoCloseable {
 
     private long counted(Response r) throws IOException {
         if (r.getResultCase() != Response.ResultCase.COUNTED) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
         return r.getCounted().getCount();
     }
@@ -351,7 +384,7 @@ public final class KvsClient implements AutoCloseable {
                 .setCursor(cursor == null ? ByteString.EMPTY : Requests.wrap(cursor))
                 .setPrefix(Requests.wrap(prefix)).setLimit(limit)));
         if (r.getResultCase() != Response.ResultCase.SCAN_PAGE) {
-            throw connection.unexpected(r);
+            throw connection().unexpected(r);
         }
         List<byte[]> keys = new ArrayList<>(r.getScanPage().getKeysCount());
         for (ByteString k : r.getScanPage().getKeysList()) {
@@ -395,19 +428,23 @@ public final class KvsClient implements AutoCloseable {
     }
 
     public HostPort address() {
-        return connection.address();
+        return session.connection().address();
     }
 
     @Override
     public synchronized void close() throws IOException {
         if (owner) {
-            connection.close();
+            session.close();
         }
     }
 
     /** Sends one request and reads its response; an {@code Error} response becomes an exception. */
     private synchronized Response call(Request.Builder request) throws IOException {
-        connection.send(request);
-        return connection.receive();
+        return session.call(request);
+    }
+
+    /** The connection now, whose methods read responses. */
+    private Connection connection() {
+        return session.connection();
     }
 }

@@ -71,6 +71,10 @@ final class LogSetup {
         install(h, level);
     }
 
+    /** Libraries whose logs start at warnings. */
+    private static final java.util.List<String> LIBRARIES = java.util.List.of("io.netty", "org.apache.ratis");
+    private static final java.util.Set<Logger> KEPT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static void install(Handler h, LogLevel level) {
         LogManager.getLogManager().reset(); // closes the handlers installed before
         Logger root = Logger.getLogger("");
@@ -78,9 +82,14 @@ final class LogSetup {
         h.setFormatter(new LineFormatter());
         root.addHandler(h);
         root.setLevel(level.jul);
-        // Netty's own chatter only from warnings up, whatever our level.
-        Logger.getLogger("io.netty").setLevel(
-                level.jul.intValue() > Level.WARNING.intValue() ? level.jul : Level.WARNING);
+        // Netty's and Ratis's own chatter only from warnings up, whatever our level. The loggers
+        // are kept: JUL holds its loggers weakly, and a level set on one collected is lost.
+        Level libraries = level.jul.intValue() > Level.WARNING.intValue() ? level.jul : Level.WARNING;
+        for (String name : LIBRARIES) {
+            Logger l = Logger.getLogger(name);
+            l.setLevel(libraries);
+            KEPT.add(l);
+        }
     }
 
     /** A file handler that writes each line through at once, as stderr does. */

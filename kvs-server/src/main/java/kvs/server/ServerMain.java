@@ -123,11 +123,11 @@ public final class ServerMain implements Callable<Integer> {
                     + " Off unless given: a single server.")
     String raftId;
 
-    @Option(names = "--raft-peers", paramLabel = "ID=HOST:PORT[/HOST:PORT],...",
-            description = "Every member of the group, this one included: its id, the address of its Raft"
-                    + " traffic, and (after '/') the --addr its clients use, so that a follower can send"
-                    + " them to the leader. E.g. n1=127.0.0.1:5001/127.0.0.1:4001,"
-                    + "n2=127.0.0.1:5002/127.0.0.1:4002,n3=127.0.0.1:5003/127.0.0.1:4003.")
+    @Option(names = "--raft-peers", paramLabel = "PEERS",
+            description = "Every member of the group, this one included, separated by commas: ID=RAFT"
+                    + " or ID=RAFT/CLIENT, where RAFT is the HOST:PORT of its Raft traffic and CLIENT"
+                    + " the --addr its clients use (so that a follower can send them to the leader)."
+                    + " E.g. n1=h1:5001/h1:4000 for one member on host h1.")
     String raftPeers;
 
     @Option(names = "--raft-election-timeout", paramLabel = "DURATION", converter = Converters.Time.class,

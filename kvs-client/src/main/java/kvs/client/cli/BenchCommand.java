@@ -113,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         boolean progress = !quiet && !json && main.stderrIsTerminal();
-        long errors = BenchRun.run(main.address, w, json, progress, main.out(), main.err());
+        long errors = BenchRun.run(main.address.first(), w, json, progress, main.out(), main.err());
         return errors == 0 ? 0 : ClientMain.EXIT_FAILED;
     }
 

@@ -73,11 +73,12 @@ public final class ClientMain implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--addr", paramLabel = "IP:PORT", converter = Converters.Address.class,
+    @Option(names = "--addr", paramLabel = "IP:PORT[,IP:PORT...]", converter = Members.Converter.class,
             defaultValue = DEFAULT_ADDRESS, scope = ScopeType.INHERIT,
-            description = "Server address: HOST:PORT, IPv6 in brackets ([::1]:4000)."
+            description = "Server address: HOST:PORT, IPv6 in brackets ([::1]:4000); or the members of"
+                    + " a replicated group, separated by commas: the client finds the leader."
                     + " Default: ${DEFAULT-VALUE}.")
-    HostPort address;
+    Members address;
 
     @Option(names = "--connect-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
             defaultValue = "3s", scope = ScopeType.INHERIT,
@@ -256,6 +257,7 @@ public final class ClientMain implements Callable<Integer> {
         SUBCOMMANDS.put("backup", BackupCommand.class);
         SUBCOMMANDS.put("ping", PingCommand.class);
         SUBCOMMANDS.put("stats", StatsCommand.class);
+        SUBCOMMANDS.put("cluster", ClusterCommand.class);
         SUBCOMMANDS.put("bench", BenchCommand.class);
         SUBCOMMANDS.put("shell", ShellCommand.class);
     }
@@ -296,7 +298,8 @@ public final class ClientMain implements Callable<Integer> {
                     : "missing command: " + String.join(", ", SUBCOMMANDS.keySet()) + ", or --batch FILE");
         }
         try (BatchLines input = new BatchLines(batchInput());
-                Connection connection = Connection.connect(address, new ClientOptions(connectTimeout, requestTimeout))) {
+                Connection connection = Connection.connect(address.first(),
+                        new ClientOptions(connectTimeout, requestTimeout))) {
             OutputStream out = new BufferedOutputStream(stdout, 64 * 1024);
             return new Batch(connection, spec, out, err(), keepGoing).run(input);
         }
@@ -320,7 +323,7 @@ public final class ClientMain implements Callable<Integer> {
         if (session != null) {
             return session.borrowed();
         }
-        return KvsClient.connect(address, new ClientOptions(connectTimeout, requestTimeout));
+        return KvsClient.connect(address.all(), new ClientOptions(connectTimeout, requestTimeout));
     }
 
     PrintWriter out() {
