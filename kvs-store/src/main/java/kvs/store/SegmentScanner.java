@@ -244,7 +244,7 @@ final class SegmentScanner {
     /**
      * If a batch cut short by the end of the file begins at {@code pos}, the last byte of its own
      * records that lie whole before the cut (one after another from its header, numbered on from
-     * its sequence number): a crash in the middle of a batch's write leaves exactly those, and
+     * its sequence number, at most its count of them): a crash in the middle of a batch's write leaves exactly those, and
      * they are not later writes. Else {@code pos}.
      */
     private long endOfOwnRecords(long pos) throws IOException {
@@ -258,8 +258,10 @@ final class SegmentScanner {
             return pos;
         }
         long seq = buf.getLong(at + RecordFormat.SEQ_OFFSET);
+        // At most its count: a body_len damaged upwards must not claim the later writes after it.
+        long count = Integer.toUnsignedLong(buf.getInt(at + RecordFormat.BATCH_COUNT_OFFSET));
         long p = pos + RecordFormat.HEADER_BYTES;
-        for (long i = 1; p < pos + declared && checkRecord(p) == null; i++) {
+        for (long i = 1; i <= count && p < pos + declared && checkRecord(p) == null; i++) {
             int r = (int) (p - bufStart);
             if (buf.getLong(r + RecordFormat.SEQ_OFFSET) != seq + i
                     || buf.get(r + RecordFormat.TYPE_OFFSET) == RecordFormat.TYPE_BATCH) {
