@@ -242,10 +242,11 @@ final class SegmentScanner {
     }
 
     /**
-     * If a batch cut short by the end of the file begins at {@code pos}, the last byte of its own
-     * records that lie whole before the cut (one after another from its header, numbered on from
-     * its sequence number): a crash in the middle of a batch's write leaves exactly those, and
-     * they are not later writes. Else {@code pos}.
+     * If a batch that is the bad record begins at {@code pos} (cut short by the end of the file,
+     * or of its full length with pages a crash of the machine never wrote), the last byte of its
+     * own good records (one after another from its header, numbered on from its sequence number,
+     * at most its count of them): a crash in the middle of a batch's write leaves exactly those,
+     * and they are not later writes. Else {@code pos}.
      */
     private long endOfOwnRecords(long pos) throws IOException {
         if (version < 2 || end - pos < RecordFormat.HEADER_BYTES) {
@@ -254,12 +255,14 @@ final class SegmentScanner {
         fill(pos, RecordFormat.HEADER_BYTES);
         int at = (int) (pos - bufStart);
         long declared = RecordFormat.HEADER_BYTES + Integer.toUnsignedLong(buf.getInt(at + RecordFormat.BATCH_BODY_LEN_OFFSET));
-        if (buf.get(at + RecordFormat.TYPE_OFFSET) != RecordFormat.TYPE_BATCH || pos + declared <= end) {
+        if (buf.get(at + RecordFormat.TYPE_OFFSET) != RecordFormat.TYPE_BATCH) {
             return pos;
         }
         long seq = buf.getLong(at + RecordFormat.SEQ_OFFSET);
+        // At most its count: a body_len damaged upwards must not claim the later writes after it.
+        long count = Integer.toUnsignedLong(buf.getInt(at + RecordFormat.BATCH_COUNT_OFFSET));
         long p = pos + RecordFormat.HEADER_BYTES;
-        for (long i = 1; p < pos + declared && checkRecord(p) == null; i++) {
+        for (long i = 1; i <= count && p < pos + declared && checkRecord(p) == null; i++) {
             int r = (int) (p - bufStart);
             if (buf.getLong(r + RecordFormat.SEQ_OFFSET) != seq + i
                     || buf.get(r + RecordFormat.TYPE_OFFSET) == RecordFormat.TYPE_BATCH) {

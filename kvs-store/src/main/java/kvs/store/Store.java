@@ -941,9 +941,11 @@ public final class Store implements AutoCloseable {
      * queued a second or more ago. Called under {@link #writeLock}, or before the store is shared.
      */
     private void maybeSweepLocked() {
+        if (closed || keydir.keysWithExpiry() == 0) {
+            return; // before reading the time: a store without expiry pays nothing a write
+        }
         long t = System.nanoTime();
-        if (closed || keydir.keysWithExpiry() == 0 || t - lastSweepNanos < 1_000_000_000L
-                || !sweepQueued.compareAndSet(false, true)) {
+        if (t - lastSweepNanos < 1_000_000_000L || !sweepQueued.compareAndSet(false, true)) {
             return;
         }
         lastSweepNanos = t;
@@ -1549,8 +1551,8 @@ public final class Store implements AutoCloseable {
         if (++writesSinceCheck >= COMPACTION_CHECK_INTERVAL) {
             writesSinceCheck = 0;
             maybeScheduleCompactionLocked();
-            maybeSweepLocked();
         }
+        maybeSweepLocked(); // each write: "about once a second while there are writes", at any rate
     }
 
     private int allocateIdLocked() throws IOException {

@@ -236,4 +236,142 @@ class ExpiryTest {
             assertThrows(IllegalArgumentException.class, () -> Write.put(b("k"), b("v"), Store.KEEP_EXPIRY));
         }
     }
+
+    @Test
+    void expiryTimes_surviveCompaction_andReopenThroughTheCompactedHints() throws Exception {
+        try (Store s = open()) {
+            s.set(b("k"), b("v"), in(10_000));
+            s.batchAsync(List.of(Write.put(b("j"), b("w"), in(20_000)), Write.put(b("p"), b("q"))), true).get();
+            s.compact();
+            assertEquals(in(10_000), s.expireTime(b("k")));
+            assertEquals(in(20_000), s.expireTime(b("j")));
+            assertArrayEquals(b("v"), s.get(b("k")));
+            assertArrayEquals(b("w"), s.get(b("j")));
+        }
+        try (Store s = open()) {
+            assertEquals(in(10_000), s.expireTime(b("k")));
+            assertEquals(in(20_000), s.expireTime(b("j")));
+            assertEquals(-1, s.expireTime(b("p")));
+            assertEquals(2, s.stats().keysWithExpiry());
+            clock.advance(10_000);
+            assertNull(s.get(b("k")));
+            assertArrayEquals(b("w"), s.get(b("j")));
+        }
+    }
+
+    @Test
+    void aRemovedKeysEntry_reusedByAnotherKey_carriesNoExpiry() throws Exception {
+        try (Store s = open()) {
+            s.set(b("k"), b("v"), in(10_000));
+            assertEquals(1, s.stats().keysWithExpiry());
+            s.remove(b("k"));
+            s.set(b("other"), b("v"));
+            assertEquals(-1, s.expireTime(b("other")));
+            assertEquals(0, s.stats().keysWithExpiry());
+            s.set(b("k"), b("v2"), in(5_000));
+            s.set(b("k"), b("v3"));
+            assertEquals(-1, s.expireTime(b("k")));
+            assertEquals(0, s.stats().keysWithExpiry());
+        }
+    }
+
+    @Test
+    void aBatch_writingAKeyTwice_endsAsItsLastWriteSays_expiryIncluded() throws Exception {
+        try (Store s = open()) {
+            s.batchAsync(List.of(Write.put(b("k"), b("1"), in(1000)), Write.put(b("k"), b("2"))), true).get();
+            s.batchAsync(List.of(Write.put(b("j"), b("1")), Write.put(b("j"), b("2"), in(1000))), true).get();
+            s.batchAsync(List.of(Write.put(b("r"), b("1"), in(1000)), Write.remove(b("r"))), true).get();
+            assertEquals(-1, s.expireTime(b("k")));
+            assertEquals(in(1000), s.expireTime(b("j")));
+            assertNull(s.get(b("r")));
+            assertEquals(1, s.stats().keysWithExpiry());
+        }
+        try (Store s = open()) {
+            assertEquals(-1, s.expireTime(b("k")));
+            assertArrayEquals(b("2"), s.get(b("k")));
+            assertEquals(in(1000), s.expireTime(b("j")));
+            assertNull(s.get(b("r")));
+            assertEquals(1, s.stats().keysWithExpiry());
+        }
+    }
+
+    /** An older value in a compacted file must not come back once its newer expiring put is swept and compacted. */
+
+    @Test
+    void anOlderValue_staysGone_afterTheExpiredPutIsSweptAndCompacted_andReopened() throws Exception {
+        try (Store s = open()) {
+            s.set(b("k"), b("old"));
+            s.compact(); // "old" now in a compacted file
+            s.set(b("k"), b("new"), in(1000));
+            s.remove(b("gone-never-set"));
+            clock.advance(2000);
+            s.compact(); // sweeps k, seals, compacts every sealed file
+            assertNull(s.get(b("k")));
+            s.set(b("x"), b("y"));
+        }
+        try (Store s = open()) {
+            assertNull(s.get(b("k")), "the older value came back");
+        }
+        // And without hints: every data file scanned.
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.toString().endsWith(".hint")) {
+                    Files.delete(f);
+                }
+            }
+        }
+        try (Store s = open()) {
+            assertNull(s.get(b("k")), "the older value came back");
+            assertArrayEquals(b("y"), s.get(b("x")));
+        }
+    }
+
+    @Test
+    void keepExpiry_onAnExpiredButUnsweptKey_setsNoExpiry_andAfterReopenToo() throws Exception {
+        try (Store s = open()) {
+            s.set(b("k"), b("v"), in(1000));
+            clock.advance(1000);
+            s.set(b("k"), b("v2"), Store.KEEP_EXPIRY);
+            assertEquals(-1, s.expireTime(b("k")));
+            assertArrayEquals(b("v2"), s.get(b("k")));
+        }
+        try (Store s = open()) {
+            assertEquals(-1, s.expireTime(b("k")));
+            assertArrayEquals(b("v2"), s.get(b("k")));
+        }
+    }
+
+    @Test
+    void sweptKeys_leaveTheStatsRight_andSizeCountsThemOut() throws Exception {
+        try (Store s = Store.open(dir.resolve("s"), StoreOptions.defaults().withClock(clock))) {
+            for (int i = 0; i < 100; i++) {
+                s.set(b("k" + i), b("v"), in(1000 + i));
+            }
+            clock.advance(1050);
+            assertEquals(49, s.size());
+            s.sweepExpired();
+            s.backup(dir.resolve("barrier")); // a sweep queued by a write, if any, is done too
+            assertEquals(49, s.size());
+            assertEquals(49, s.stats().keysWithExpiry());
+            assertEquals(51, s.stats().expiredKeys());
+            assertTrue(s.stats().liveBytes() < s.stats().totalBytes());
+        }
+    }
+
+    /**
+     * Expired keys are swept while writes come, not only every thousand writes: a store taking a
+     * write a second must not keep its expired keys until a restart or a compaction.
+     */
+    @Test
+    void anExpiredKey_isSweptSoonAfterAWrite_notEveryThousandWrites() throws Exception {
+        try (Store s = Store.open(dir.resolve("s"), StoreOptions.defaults().withClock(clock))) {
+            s.set(b("k"), b("v"), clock.millis()); // a time already past: gone at once, swept soon
+            for (int i = 0; i < 10; i++) {
+                s.set(b("w" + i), b("v"));
+            }
+            s.backup(dir.resolve("barrier")); // on the maintenance thread, after the sweep queued
+            assertEquals(1, s.stats().expiredKeys());
+            assertEquals(0, s.stats().keysWithExpiry());
+        }
+    }
 }

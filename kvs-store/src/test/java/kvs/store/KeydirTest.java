@@ -429,4 +429,38 @@ class KeydirTest {
             assertEquals(0, kd.size());
         }
     }
+
+    @Test
+    void expiryTable_agreesWithAMap_underRandomSetsAndRemoves() {
+        ExpiryTable t = new ExpiryTable();
+        Map<Integer, Long> model = new HashMap<>();
+        Random r = new Random(14);
+        for (int i = 0; i < 200_000; i++) {
+            int e = r.nextInt(3000);
+            int op = r.nextInt(3);
+            if (op == 0) {
+                long at = 1 + r.nextInt(1_000_000);
+                t.set(e, at);
+                model.put(e, at);
+            } else if (op == 1) {
+                t.remove(e);
+                model.remove(e);
+            } else {
+                t.set(e, 0);
+                model.remove(e);
+            }
+            if (i % 997 == 0) {
+                for (int q = 0; q < 3000; q++) {
+                    assertEquals(model.getOrDefault(q, 0L), t.get(q), "entry " + q + " after op " + i);
+                }
+            }
+            assertEquals(model.size(), t.size());
+        }
+        long[] n = {0};
+        t.forEach((e, at) -> {
+            assertEquals(model.get(e), at);
+            n[0]++;
+        });
+        assertEquals(model.size(), n[0]);
+    }
 }
