@@ -20,13 +20,16 @@ import kvs.common.HostPort;
  *     last one, and the log before it may be dropped
  * @param requestTimeout how long a write or linearizable read waits for a majority before it is
  *     answered OUTCOME_UNKNOWN (a write) or UNAVAILABLE (a read)
+ * @param logSegmentBytes the size at which a Raft log file is closed and the next begun: only closed
+ *     files are dropped after a snapshot
  */
 public record RaftOptions(String selfId, List<Peer> peers, Duration electionTimeout, long snapshotEvery,
-        Duration requestTimeout) {
+        Duration requestTimeout, long logSegmentBytes) {
 
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofMillis(1000);
     public static final long DEFAULT_SNAPSHOT_EVERY = 100_000;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L * 1024 * 1024;
 
     /**
      * One member: its id, the address its Raft traffic goes to, and the address its clients use
@@ -45,6 +48,9 @@ public record RaftOptions(String selfId, List<Peer> peers, Duration electionTime
             throw new IllegalArgumentException("the election timeout must be at least 50ms, got "
                     + electionTimeout.toMillis() + "ms");
         }
+        if (logSegmentBytes < 1024 || logSegmentBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a Raft log file must be 1KiB to 2GiB, got " + logSegmentBytes);
+        }
         if (snapshotEvery < 1) {
             throw new IllegalArgumentException("a snapshot must be taken every 1 entry or more, got " + snapshotEvery);
         }
@@ -53,19 +59,23 @@ public record RaftOptions(String selfId, List<Peer> peers, Duration electionTime
     /** {@code selfId} in the group {@code peers} describes, with the default timings. */
     public static RaftOptions of(String selfId, String peers) {
         return new RaftOptions(selfId, parsePeers(peers), DEFAULT_ELECTION_TIMEOUT, DEFAULT_SNAPSHOT_EVERY,
-                DEFAULT_REQUEST_TIMEOUT);
+                DEFAULT_REQUEST_TIMEOUT, DEFAULT_LOG_SEGMENT_BYTES);
     }
 
     public RaftOptions withElectionTimeout(Duration timeout) {
-        return new RaftOptions(selfId, peers, timeout, snapshotEvery, requestTimeout);
+        return new RaftOptions(selfId, peers, timeout, snapshotEvery, requestTimeout, logSegmentBytes);
     }
 
     public RaftOptions withSnapshotEvery(long entries) {
-        return new RaftOptions(selfId, peers, electionTimeout, entries, requestTimeout);
+        return new RaftOptions(selfId, peers, electionTimeout, entries, requestTimeout, logSegmentBytes);
     }
 
     public RaftOptions withRequestTimeout(Duration timeout) {
-        return new RaftOptions(selfId, peers, electionTimeout, snapshotEvery, timeout);
+        return new RaftOptions(selfId, peers, electionTimeout, snapshotEvery, timeout, logSegmentBytes);
+    }
+
+    public RaftOptions withLogSegmentBytes(long bytes) {
+        return new RaftOptions(selfId, peers, electionTimeout, snapshotEvery, requestTimeout, bytes);
     }
 
     /** This member. */

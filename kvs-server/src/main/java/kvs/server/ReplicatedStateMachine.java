@@ -25,6 +25,7 @@ import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 
 /**
  * The Bitcask store as Ratis's state machine: each committed log entry is a kvs {@link Request}
@@ -59,13 +60,25 @@ final class ReplicatedStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
-        super.initialize(server, groupId, storage);
-        snapshots.init(storage);
-        SnapshotInfo latest = snapshots.getLatestSnapshot();
-        if (latest != null) {
-            // The store was restored from this snapshot before it was opened (Replication.start).
-            updateLastAppliedTermIndex(latest.getTermIndex());
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, storage);
+            snapshots.init(storage);
+            SnapshotInfo latest = snapshots.getLatestSnapshot();
+            if (latest != null) {
+                // The store was restored from this snapshot before it was opened (Replication.start).
+                updateLastAppliedTermIndex(latest.getTermIndex());
+            }
+        });
+    }
+
+    /** Before Ratis installs a snapshot from the leader: nothing is applied until {@link #reinitialize}. */
+    @Override
+    public synchronized void pause() {
+        if (getLifeCycleState().isPausingOrPaused()) {
+            return; // Ratis pauses again for each part of a snapshot sent in several
         }
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
     @Override
@@ -162,14 +175,17 @@ final class ReplicatedStateMachine extends BaseStateMachine {
      * it follow from the log.
      */
     @Override
-    public void reinitialize() throws IOException {
+    public synchronized void reinitialize() throws IOException {
         Path snapshot = RaftSnapshots.latest(snapshotsDir());
-        if (snapshot == null) {
-            return;
+        if (snapshot != null) {
+            loadInto(snapshot, store);
+            setLastAppliedTermIndex(RaftSnapshots.termIndex(snapshot));
+            LOG.log(Level.INFO, "store loaded from the snapshot " + snapshot.getFileName() + " sent by the leader");
         }
-        loadInto(snapshot, store);
-        setLastAppliedTermIndex(RaftSnapshots.termIndex(snapshot));
-        LOG.log(Level.INFO, "store loaded from the snapshot " + snapshot.getFileName() + " sent by the leader");
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     private Path snapshotsDir() {

@@ -142,6 +142,12 @@ public final class ServerMain implements Callable<Integer> {
                     + " before the snapshot. Default: ${DEFAULT-VALUE}.")
     long raftSnapshotEvery;
 
+    @Option(names = "--raft-log-segment-bytes", paramLabel = "SIZE", converter = Converters.Size.class,
+            defaultValue = "8MiB",
+            description = "With --raft-id: the size at which a Raft log file is closed and the next"
+                    + " begun; a snapshot drops the closed files it covers. Default: ${DEFAULT-VALUE}.")
+    long raftLogSegmentBytes;
+
     @Option(names = "--check",
             description = "Check every file of the data directory in full, report all damage, change"
                     + " nothing, and exit: 0 if clean, 1 if damaged. The server must not be running.")
@@ -403,7 +409,7 @@ public final class ServerMain implements Callable<Integer> {
         }
         try {
             return RaftOptions.of(raftId, raftPeers).withElectionTimeout(raftElectionTimeout)
-                    .withSnapshotEvery(raftSnapshotEvery);
+                    .withSnapshotEvery(raftSnapshotEvery).withLogSegmentBytes(raftLogSegmentBytes);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, "--raft-peers: " + e.getMessage());
         }

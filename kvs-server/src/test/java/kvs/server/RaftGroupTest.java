@@ -28,6 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class RaftGroupTest {
 
+    /** Ratis's INFO chatter (elections, appends) off in the test's output; kept, as JUL holds loggers weakly. */
+    static final java.util.logging.Logger RATIS = java.util.logging.Logger.getLogger("org.apache.ratis");
+
+    static {
+        RATIS.setLevel(java.util.logging.Level.WARNING);
+    }
+
     @TempDir
     Path dir;
 
@@ -66,7 +73,7 @@ class RaftGroupTest {
     KvsServer start(int i) throws IOException {
         RaftOptions.Peer self = peers.get(i - 1);
         RaftOptions raft = RaftOptions.of(self.id(), peersSpec).withElectionTimeout(Duration.ofMillis(300))
-                .withSnapshotEvery(50);
+                .withSnapshotEvery(50).withLogSegmentBytes(4096);
         return KvsServer.start(ServerConfig.of(self.clientAddress(), dir.resolve(self.id())).withRaft(raft));
     }
 
@@ -173,6 +180,40 @@ class RaftGroupTest {
             assertEquals("x", awaitStaleValue(c, "after"));
             assertEquals("v199", c.call(get(2, "k199").toBuilder().setStaleRead(true).build()).getValue()
                     .getValue().toStringUtf8());
+        }
+    }
+
+    @Test
+    void aMemberDownLongerThanTheLog_catchesUpFromTheLeadersSnapshot() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int down = (leader + 1) % 3;
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            assertTrue(l.call(set(1, "gone", "soon")).hasDone());
+            members.get(down).close();
+            members.set(down, null);
+            // Snapshots every 50 entries: the log the member missed is dropped after each.
+            for (int i = 0; i < 400; i++) {
+                assertTrue(l.call(set(10 + i, "k" + (i % 100), "v" + i)).hasDone());
+            }
+            assertTrue(l.call(ServerTest.rm(500, "gone")).hasDone());
+            assertTrue(l.call(set(501, "last", "x")).hasDone());
+        }
+        Path leaderLog = dir.resolve(peers.get(leader).id()).resolve("raft").resolve(Replication.GROUP.toString())
+                .resolve("current");
+        try (var files = java.nio.file.Files.list(leaderLog)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("log_0-")),
+                    "the leader's first log segment was dropped after a snapshot");
+        }
+        members.set(down, start(down + 1));
+        try (RawSocket c = new RawSocket(address(peers.get(down)))) {
+            assertEquals("x", awaitStaleValue(c, "last"));
+            for (int k = 0; k < 100; k++) {
+                assertEquals("v" + (300 + k), c.call(get(2 + k, "k" + k).toBuilder().setStaleRead(true).build())
+                        .getValue().getValue().toStringUtf8());
+            }
+            assertTrue(c.call(get(200, "gone").toBuilder().setStaleRead(true).build()).hasNotFound(),
+                    "a key removed while the member was down is gone from its store too");
         }
     }
 
