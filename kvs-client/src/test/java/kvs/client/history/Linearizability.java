@@ -1,0 +1,92 @@
+package kvs.client.history;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks a recorded history of a key/value store for linearizability: could every call have
+ * taken effect at one instant between its invocation and its response, in an order a single
+ * register per key explains?
+ *
+ * <p>Linearizability is compositional (Herlihy and Wing): a history is linearizable if and only
+ * if each key's part of it is, so each key is searched alone ({@link KeySearch}), which keeps the
+ * exponential part of the search to one key's concurrency. The search is bounded: a key that
+ * takes more than the budget's steps gives {@link Verdict#UNKNOWN}, never a hang.
+ *
+ * <pre>{@code
+ * Linearizability.Result result = Linearizability.check(history);
+ * assertTrue(result.isLinearizable(), result::explanation);
+ * }</pre>
+ */
+public final class Linearizability {
+
+    /**
+     * Steps a key may take by default. A few thousand calls on a handful of keys from a correct
+     * register take well under a tenth of this; the bound is there so that a hard history ends
+     * in a verdict of UNKNOWN within seconds.
+     */
+    public static final long DEFAULT_BUDGET = 20_000_000;
+
+    private Linearizability() {}
+
+    /** The verdict on a history. */
+    public enum Verdict {
+        LINEARIZABLE,
+        NOT_LINEARIZABLE,
+        /** The search gave up on some key, within its budget, and found no key not linearizable. */
+        UNKNOWN
+    }
+
+    /**
+     * The verdict, with a readable explanation when it is not {@link Verdict#LINEARIZABLE}: for
+     * each key not linearizable, the call no order could place, the longest linearizable prefix
+     * found and the key's calls around them; for each key given up on, its size.
+     */
+    public record Result(Verdict verdict, String explanation, long steps) {
+
+        public boolean isLinearizable() {
+            return verdict == Verdict.LINEARIZABLE;
+        }
+    }
+
+    public static Result check(History history) {
+        return check(history.calls());
+    }
+
+    public static Result check(List<Call> calls) {
+        return check(calls, DEFAULT_BUDGET);
+    }
+
+    /** Checks {@code calls}, searching each key for at most {@code budget} steps. */
+    public static Result check(List<Call> calls, long budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget must be positive: " + budget);
+        }
+        Map<String, List<Call>> byKey = new LinkedHashMap<>();
+        for (Call call : calls) {
+            byKey.computeIfAbsent(call.key(), k -> new ArrayList<>()).add(call);
+        }
+        long origin = History.origin(calls);
+        List<KeyResult> notLinearizable = new ArrayList<>();
+        List<KeyResult> gaveUp = new ArrayList<>();
+        long steps = 0;
+        for (Map.Entry<String, List<Call>> key : byKey.entrySet()) {
+            KeyResult result = new KeySearch(key.getKey(), key.getValue(), origin, budget).run();
+            steps += result.steps();
+            switch (result.verdict()) {
+                case NOT_LINEARIZABLE -> notLinearizable.add(result);
+                case UNKNOWN -> gaveUp.add(result);
+                case LINEARIZABLE -> { }
+            }
+        }
+        // A key proven not linearizable settles the whole history, whatever was given up on.
+        Verdict verdict = !notLinearizable.isEmpty() ? Verdict.NOT_LINEARIZABLE
+                : !gaveUp.isEmpty() ? Verdict.UNKNOWN : Verdict.LINEARIZABLE;
+        StringBuilder explanation = new StringBuilder();
+        notLinearizable.forEach(r -> explanation.append(r.explanation()).append('\n'));
+        gaveUp.forEach(r -> explanation.append(r.explanation()).append('\n'));
+        return new Result(verdict, explanation.toString(), steps);
+    }
+}
