@@ -4,15 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -98,27 +92,11 @@ class HistoryTest {
         History real = new History();
         int threads = 4;
         int perThread = 1_000;
-        CountDownLatch start = new CountDownLatch(1);
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int process = t;
-                done.add(pool.submit(() -> {
-                    start.await();
-                    for (int i = 0; i < perThread; i++) {
-                        real.ok(real.invoke(process, Op.write("k" + process, Integer.toString(i))), null);
-                    }
-                    return null;
-                }));
+        Clients.run(threads, process -> {
+            for (int i = 0; i < perThread; i++) {
+                real.ok(real.invoke(process, Op.write("k" + process, Integer.toString(i))), null);
             }
-            start.countDown();
-            for (Future<?> f : done) {
-                f.get(20, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
 
         List<Call> calls = real.calls();
         assertEquals(threads * perThread, calls.size());

@@ -2,11 +2,15 @@ package kvs.client.history;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -19,32 +23,36 @@ import java.util.Set;
  * response reached means its call was not linearized before it returned, so the last choice was
  * wrong: it is undone, and the walk goes on after it. Walking only up to the first response is
  * Lowe's "just-in-time" rule: only calls invoked before the earliest pending response may go
- * next. The other improvement is the memo: a set of linearized calls with the register's value
+ * next. The other improvement is the memo: a set of decided calls with the register's value
  * already explored is never explored again, since what can follow depends on nothing else.
  *
- * <p>Unknown calls respond at +infinity, so they stay candidates to the end, and need not be
- * linearized at all: the search succeeds once every ok call is linearized. Failed calls never
- * took effect, and unknown reads constrain nothing; both are left out.
+ * <p>Failed calls never took effect, and unknown reads constrain nothing: both are left out. An
+ * unknown write or remove may take effect at any time after its invocation, or never. Left a
+ * candidate to the end, each would double the states to explore; but placed after the last
+ * response of every read that returned what it leaves (its value, or absent for a remove), it
+ * would have no read after it before the next write or remove, so it could as well never have
+ * happened. So its response is that last read's (see {@link #candidates}), and a search that
+ * reaches it there drops the call instead of backtracking: decided, not linearized. The search
+ * succeeds once every ok call is linearized.
  *
  * <p>The search is iterative (the stack is a deque, not the JVM's) and stops after
  * {@code budget} steps, a step being one entry of the list looked at.
  */
 final class KeySearch {
 
-    /** How many linearized calls the explanation of a failure shows, before the one that failed. */
-    private static final int PREFIX_SHOWN = 10;
-
     private final String key;
-    private final List<Call> calls;
+    private final List<Candidate> candidates;
     private final long originNanos;
     private final long budget;
 
     /** A sentinel before the first entry of the list. */
-    private final Entry head = new Entry(null, -1, true);
-    private final BitSet linearized = new BitSet();
+    private final Entry head = new Entry(null, -1, true, Long.MIN_VALUE);
+    /** The calls linearized or dropped; guards the memo with the register's value. */
+    private final BitSet decided = new BitSet();
     private final Set<Explored> explored = new HashSet<>();
-    /** The calls linearized, and the register's value before each; the top is the last. */
+    /** The calls decided, and the register's value before each; the top is the last. */
     private final Deque<Step> stack = new ArrayDeque<>();
+    private int linearizedCount;
 
     /** The longest prefix linearized, and the call whose response stopped it. */
     private List<Call> longestPrefix = List.of();
@@ -52,27 +60,26 @@ final class KeySearch {
 
     KeySearch(String key, List<Call> keyCalls, long originNanos, long budget) {
         this.key = key;
-        this.calls = relevant(keyCalls);
+        this.candidates = candidates(keyCalls);
         this.originNanos = originNanos;
         this.budget = budget;
     }
 
     KeyResult run() {
         buildList();
-        long okLeft = calls.stream().filter(Call::isOk).count();
+        long okLeft = candidates.stream().filter(c -> c.call.isOk()).count();
         String state = null;
         Entry entry = head.next;
         long steps = 0;
         while (okLeft > 0) {
             if (++steps > budget) {
                 return new KeyResult(key, Linearizability.Verdict.UNKNOWN, budget,
-                        "key " + key + ": gave up after " + budget + " steps, " + calls.size() + " calls");
+                        "key " + key + ": gave up after " + budget + " steps, " + candidates.size() + " calls");
             }
             if (entry != null && entry.isInvocation) {
                 Call call = entry.call;
                 String after = Register.after(state, call);
-                if (Register.allows(state, call) && linearize(entry, after)) {
-                    stack.push(new Step(entry, state));
+                if (Register.allows(state, call) && decide(entry, after, true, state)) {
                     state = after;
                     okLeft -= call.isOk() ? 1 : 0;
                     entry = head.next;
@@ -81,74 +88,85 @@ final class KeySearch {
                 }
                 continue;
             }
+            // A response, of a call not linearized before it: an unknown one is dropped, once.
+            if (entry != null && !entry.call.isOk() && decide(entry.match, state, false, state)) {
+                entry = head.next;
+                continue;
+            }
             noteBlocked(entry);
             if (stack.isEmpty()) {
-                return new KeyResult(key, Linearizability.Verdict.NOT_LINEARIZABLE, steps, explainFailure());
+                return new KeyResult(key, Linearizability.Verdict.NOT_LINEARIZABLE, steps,
+                        FailureReport.explain(key, calls(), longestPrefix, blocked, originNanos));
             }
             Step last = stack.pop();
             state = last.stateBefore;
             okLeft += last.entry.call.isOk() ? 1 : 0;
-            linearized.clear(last.entry.index);
+            linearizedCount -= last.linearized ? 1 : 0;
+            decided.clear(last.entry.index);
             last.entry.unlift();
-            entry = last.entry.next;
+            // After a drop, its response comes again, found explored: the backtrack goes on.
+            entry = last.linearized ? last.entry.next : last.entry.match;
         }
         return new KeyResult(key, Linearizability.Verdict.LINEARIZABLE, steps, "");
     }
 
     /**
-     * The calls that can matter. Besides failed calls and unknown reads, an unknown write of a
-     * value no ok read returned is left out (and an unknown remove if no ok read found the key
-     * missing): wherever it were placed, no read could follow it before the next write or
-     * remove, so placing it changes nothing seen. The search is exponential in unknown calls it
-     * keeps, so this matters for histories with many timeouts.
+     * The calls that can matter, each with the time by which it took effect if it did: its
+     * response, or for an unknown write or remove the last response of a read that returned what
+     * it leaves. One no such read could have seen is left out.
      */
-    static List<Call> relevant(List<Call> keyCalls) {
-        Set<String> read = new HashSet<>();
-        boolean readMissing = false;
+    static List<Candidate> candidates(List<Call> keyCalls) {
+        Map<String, Long> lastReadOf = new HashMap<>();
         for (Call call : keyCalls) {
             if (call.isOk() && call.op().kind() == Op.Kind.READ) {
-                readMissing |= call.result() == null;
-                read.add(call.result());
+                lastReadOf.merge(call.result(), call.completeNanos(), Math::max);
             }
         }
-        List<Call> kept = new ArrayList<>();
+        List<Candidate> kept = new ArrayList<>();
         for (Call call : keyCalls) {
-            boolean unknown = call.outcome() == Call.Outcome.UNKNOWN;
-            boolean keep = switch (call.op().kind()) {
-                case READ -> call.isOk();
-                case WRITE -> call.isOk() || (unknown && read.contains(call.op().value()));
-                case REMOVE -> call.isOk() || (unknown && readMissing);
-            };
-            if (keep) {
-                kept.add(call);
+            if (call.isOk()) {
+                kept.add(new Candidate(call, call.completeNanos()));
+            } else if (call.outcome() == Call.Outcome.UNKNOWN && call.op().kind() != Op.Kind.READ) {
+                Long seen = lastReadOf.get(Register.after(null, call));
+                if (seen != null && seen >= call.invokeNanos()) {
+                    kept.add(new Candidate(call, seen));
+                }
             }
         }
         return kept;
     }
 
-    /** Marks the call linearized into {@code stateAfter}; false (and nothing changed) if that was explored before. */
-    private boolean linearize(Entry entry, String stateAfter) {
-        linearized.set(entry.index);
-        if (!explored.add(new Explored((BitSet) linearized.clone(), stateAfter))) {
-            linearized.clear(entry.index);
+    /**
+     * Decides the call of {@code invocation}: linearized, the register then holding {@code after},
+     * or dropped. False, and nothing changed, if that was explored before.
+     */
+    private boolean decide(Entry invocation, String after, boolean linearized, String before) {
+        decided.set(invocation.index);
+        if (!explored.add(Explored.of(decided, after))) {
+            decided.clear(invocation.index);
             return false;
         }
-        entry.lift();
+        invocation.lift();
+        stack.push(new Step(invocation, before, linearized));
+        linearizedCount += linearized ? 1 : 0;
         return true;
     }
 
-    /** The invocations and responses of the calls, in time order, linked after {@link #head}. */
+    /** The invocations and responses of the candidates, in time order, linked after {@link #head}. */
     private void buildList() {
         List<Entry> entries = new ArrayList<>();
-        for (int i = 0; i < calls.size(); i++) {
-            Entry invocation = new Entry(calls.get(i), i, true);
-            Entry response = new Entry(calls.get(i), i, false);
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate candidate = candidates.get(i);
+            Entry invocation = new Entry(candidate.call, i, true, candidate.call.invokeNanos());
+            Entry response = new Entry(candidate.call, i, false, candidate.end);
             invocation.match = response;
+            response.match = invocation;
             entries.add(invocation);
             entries.add(response);
         }
-        // At equal times an invocation goes first: the calls may then overlap, the lenient reading.
-        entries.sort(Comparator.comparingLong(Entry::time).thenComparing(e -> !e.isInvocation));
+        // At equal times an invocation goes first (the calls may overlap: the lenient reading),
+        // and the response of an unknown call last, after that of the read it may serve.
+        entries.sort(Comparator.comparingLong((Entry e) -> e.time).thenComparingInt(Entry::rank));
         Entry previous = head;
         for (Entry entry : entries) {
             previous.next = entry;
@@ -158,59 +176,84 @@ final class KeySearch {
     }
 
     private void noteBlocked(Entry response) {
-        if (blocked == null || stack.size() > longestPrefix.size()) {
-            List<Call> prefix = new ArrayList<>(stack.size());
-            stack.descendingIterator().forEachRemaining(step -> prefix.add(step.entry.call));
+        if (blocked == null || linearizedCount > longestPrefix.size()) {
+            List<Call> prefix = new ArrayList<>(linearizedCount);
+            stack.descendingIterator().forEachRemaining(step -> {
+                if (step.linearized) {
+                    prefix.add(step.entry.call);
+                }
+            });
             longestPrefix = prefix;
             blocked = response == null ? null : response.call;
         }
     }
 
-    private String explainFailure() {
-        StringBuilder out = new StringBuilder("key ").append(key).append(" is not linearizable: ");
-        out.append(blocked == null ? "no call can be placed" : "no order places " + blocked.describe(originNanos));
-        int shown = Math.min(PREFIX_SHOWN, longestPrefix.size());
-        List<Call> tail = longestPrefix.subList(longestPrefix.size() - shown, longestPrefix.size());
-        out.append("\nlongest linearizable prefix found: ").append(longestPrefix.size()).append(" calls");
-        out.append(shown < longestPrefix.size() ? ", the last " + shown : "").append(":\n");
-        out.append(Call.describeAll(tail, originNanos));
-        String value = null;
-        for (Call call : longestPrefix) {
-            value = Register.after(value, call);
-        }
-        out.append("the register then holds ").append(Call.quote(value)).append('\n');
-        // Only the calls around the failure: a few thousand lines would bury it.
-        long from = tail.isEmpty() ? Long.MIN_VALUE : tail.get(0).invokeNanos();
-        long to = blocked == null ? Long.MAX_VALUE : blocked.completeNanos();
-        List<Call> around = calls.stream().filter(c -> c.completeNanos() >= from && c.invokeNanos() <= to).toList();
-        out.append("calls on ").append(key).append(" from then to its response (").append(around.size())
-                .append(" of ").append(calls.size()).append("; ms after the history's first invocation):\n");
-        return out.append(Call.describeAll(around, originNanos)).toString();
+    private List<Call> calls() {
+        return candidates.stream().map(Candidate::call).toList();
     }
 
-    /** A set of linearized calls with the register's value after them: the memo's key. */
-    private record Explored(BitSet linearized, String state) {}
+    /** A call the search may place, and the time by which it must be placed if at all. */
+    record Candidate(Call call, long end) {}
 
-    /** A linearized call, and the register's value before it, to undo it. */
-    private record Step(Entry entry, String stateBefore) {}
+    /**
+     * A set of decided calls with the register's value after them: the memo's key. The set is
+     * nearly always a run of calls from the first, then a few beyond the first one undecided, so
+     * it is kept as that first undecided call and the bits from there: a few words, not one bit
+     * a call of the key, which matters when the memo holds millions.
+     */
+    private static final class Explored {
+        private final int firstUndecided;
+        private final long[] beyond;
+        private final String state;
+        private final int hash;
+
+        private Explored(int firstUndecided, long[] beyond, String state) {
+            this.firstUndecided = firstUndecided;
+            this.beyond = beyond;
+            this.state = state;
+            this.hash = (31 * firstUndecided + Arrays.hashCode(beyond)) * 31 + Objects.hashCode(state);
+        }
+
+        static Explored of(BitSet decided, String state) {
+            int first = decided.nextClearBit(0);
+            return new Explored(first, decided.get(first, Math.max(first, decided.length())).toLongArray(), state);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Explored other && firstUndecided == other.firstUndecided
+                    && Arrays.equals(beyond, other.beyond) && Objects.equals(state, other.state);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** A decided call, and the register's value before it, to undo it. */
+    private record Step(Entry entry, String stateBefore, boolean linearized) {}
 
     /** An invocation or a response in the doubly linked list the search walks. */
     private static final class Entry {
         final Call call;
         final int index;
         final boolean isInvocation;
+        final long time;
+        /** The response of an invocation, the invocation of a response. */
         Entry match;
         Entry prev;
         Entry next;
 
-        Entry(Call call, int index, boolean isInvocation) {
+        Entry(Call call, int index, boolean isInvocation, long time) {
             this.call = call;
             this.index = index;
             this.isInvocation = isInvocation;
+            this.time = time;
         }
 
-        long time() {
-            return isInvocation ? call.invokeNanos() : call.completeNanos();
+        int rank() {
+            return isInvocation ? 0 : call.isOk() ? 1 : 2;
         }
 
         /** Takes this invocation and its response out of the list. */
