@@ -9,11 +9,16 @@ final class Calls {
     private final List<Call> calls = new ArrayList<>();
 
     Calls write(int process, String key, String value, long from, long to) {
-        return add(process, Op.write(key, value), from, Call.Outcome.OK, to, null);
+        return add(process, Op.write(key, value), from, to);
     }
 
     Calls remove(int process, String key, long from, long to) {
-        return add(process, Op.remove(key), from, Call.Outcome.OK, to, null);
+        return add(process, Op.remove(key), from, to);
+    }
+
+    /** An ok write or remove. */
+    Calls add(int process, Op op, long from, long to) {
+        return add(process, op, from, Call.Outcome.OK, to, null);
     }
 
     /** An ok read that returned {@code result} (null: the key was missing). */

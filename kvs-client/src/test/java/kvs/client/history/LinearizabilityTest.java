@@ -93,6 +93,18 @@ class LinearizabilityTest {
     }
 
     @Test
+    void check_unknownWriteThatCanOnlyHaveNotHappened_linearizable() {
+        // Its b is read only by a read that must go before c is written, c before it is invoked,
+        // and c is read again after: placed anywhere, it would hide c. So it never took effect.
+        assertLinearizable(new Calls()
+                .write(0, "x", "b", 2, 3)
+                .read(1, "x", "b", 4, 10)
+                .write(0, "x", "c", 5, 6)
+                .unknown(0, Op.write("x", "b"), 7)
+                .read(2, "x", "c", 11, 12));
+    }
+
+    @Test
     void check_failedWriteRead_notLinearizable() {
         assertNotLinearizable(new Calls()
                 .write(0, "x", "a", 0, 10)
