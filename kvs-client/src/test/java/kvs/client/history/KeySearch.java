@@ -74,12 +74,13 @@ final class KeySearch {
         while (okLeft > 0) {
             if (++steps > budget) {
                 return new KeyResult(key, Linearizability.Verdict.UNKNOWN, budget,
-                        "key " + key + ": gave up after " + budget + " steps, " + candidates.size() + " calls");
+                        "key " + key + ": gave up after " + budget + " steps, " + candidates.size()
+                                + " calls (Linearizability.check(calls, budget) searches longer)");
             }
             if (entry != null && entry.isInvocation) {
                 Call call = entry.call;
                 String after = Register.after(state, call);
-                if (Register.allows(state, call) && decide(entry, after, true, state)) {
+                if (Register.allows(state, call) && decide(entry, state, after, true)) {
                     state = after;
                     okLeft -= call.isOk() ? 1 : 0;
                     entry = head.next;
@@ -89,7 +90,7 @@ final class KeySearch {
                 continue;
             }
             // A response, of a call not linearized before it: an unknown one is dropped, once.
-            if (entry != null && !entry.call.isOk() && decide(entry.match, state, false, state)) {
+            if (entry != null && !entry.call.isOk() && decide(entry.match, state, state, false)) {
                 entry = head.next;
                 continue;
             }
@@ -137,10 +138,10 @@ final class KeySearch {
     }
 
     /**
-     * Decides the call of {@code invocation}: linearized, the register then holding {@code after},
-     * or dropped. False, and nothing changed, if that was explored before.
+     * Decides the call of {@code invocation}: linearized, taking the register from {@code before}
+     * to {@code after}, or dropped. False, and nothing changed, if that was explored before.
      */
-    private boolean decide(Entry invocation, String after, boolean linearized, String before) {
+    private boolean decide(Entry invocation, String before, String after, boolean linearized) {
         decided.set(invocation.index);
         if (!explored.add(Explored.of(decided, after))) {
             decided.clear(invocation.index);

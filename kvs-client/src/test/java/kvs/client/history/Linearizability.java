@@ -15,6 +15,13 @@ import java.util.Map;
  * exponential part of the search to one key's concurrency. The search is bounded: a key that
  * takes more than the budget's steps gives {@link Verdict#UNKNOWN}, never a hang.
  *
+ * <p>What it handles, measured on simulated histories of a correct store (a few per cent of the
+ * calls failed or unknown): 3,000 to 10,000 calls on 5 keys from 6 to 30 clients check
+ * linearizable in tens of milliseconds, and one impossible read late in them is proven so in
+ * under a second. The cost grows with the clients in flight on one key at once: 5,000 calls on
+ * one key from 10 clients check linearizable in under half a second, but a proof that a late
+ * read is impossible there outruns the default budget and ends UNKNOWN.
+ *
  * <pre>{@code
  * Linearizability.Result result = Linearizability.check(history);
  * assertTrue(result.isLinearizable(), result::explanation);

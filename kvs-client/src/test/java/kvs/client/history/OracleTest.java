@@ -26,7 +26,7 @@ class OracleTest {
         int linearizable = 0;
         for (int i = 0; i < 10_000; i++) {
             List<Call> calls = randomHistory(random);
-            boolean expected = bruteForce(calls, new boolean[calls.size()], 0, null);
+            boolean expected = bruteForce(calls, new boolean[calls.size()], null);
 
             Linearizability.Result result = Linearizability.check(calls);
 
@@ -68,7 +68,7 @@ class OracleTest {
      * invoked) is left; the history is explained once every ok call is placed. Failed calls and
      * unknown reads are never placed; unknown writes and removes may be, or not.
      */
-    private static boolean bruteForce(List<Call> calls, boolean[] placed, int depth, String state) {
+    private static boolean bruteForce(List<Call> calls, boolean[] placed, String state) {
         if (calls.stream().noneMatch(c -> c.isOk() && !placed[c.id()])) {
             return true;
         }
@@ -79,7 +79,7 @@ class OracleTest {
                     && (next.op().kind() != Op.Kind.READ || Objects.equals(state, next.result()));
             if (placeable) {
                 placed[next.id()] = true;
-                boolean explained = bruteForce(calls, placed, depth + 1, Register.after(state, next));
+                boolean explained = bruteForce(calls, placed, Register.after(state, next));
                 placed[next.id()] = false;
                 if (explained) {
                     return true;
