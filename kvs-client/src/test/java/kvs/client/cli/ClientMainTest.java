@@ -529,7 +529,7 @@ class ClientMainTest extends CliServerTest {
         var all = ClientMain.commandLine(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()).getSubcommands().keySet();
         assertEquals(List.of("set", "get", "rm", "incr", "expire", "ttl", "persist", "batch", "mget", "mset", "scan",
-                "exists", "count", "compact", "backup", "ping", "stats", "bench", "shell", "help"),
+                "exists", "count", "compact", "backup", "ping", "stats", "cluster", "bench", "shell", "help"),
                 new ArrayList<>(all));
     }
 

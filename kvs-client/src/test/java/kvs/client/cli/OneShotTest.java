@@ -105,7 +105,7 @@ class OneShotTest {
         Object command = parsed.subcommand().commandSpec().userObject();
         ClientMain main = (ClientMain) cmd.getCommand();
         assertEquals(parsed.subcommand().commandSpec().name(), fast.command, line);
-        assertEquals(main.address, fast.address, line);
+        assertEquals(main.address.all(), List.of(fast.address), line);
         assertEquals(new ClientOptions(main.connectTimeout, main.requestTimeout), fast.options, line);
         if (command instanceof GetCommand get) {
             assertArrayEquals(get.key.bytes(), fast.key, line);
