@@ -102,6 +102,7 @@ final class Session {
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         boolean mayHaveApplied = false;
         IOException last = null;
+        java.util.Map<HostPort, String> heard = new java.util.LinkedHashMap<>();
         for (int attempt = 0; attempt < MAX_ATTEMPTS && System.nanoTime() < deadline; attempt++) {
             boolean sent = false;
             try {
@@ -111,6 +112,7 @@ final class Session {
                 return c.receive();
             } catch (ServerErrorException e) {
                 last = e;
+                heard.put(target, e.getMessage());
                 switch (e.code()) {
                     case NOT_LEADER -> target = leaderOrNext(e);
                     case OUTCOME_UNKNOWN -> {
@@ -126,6 +128,7 @@ final class Session {
             } catch (IOException e) {
                 // No connection, or it failed: a write sent may have been applied.
                 last = e;
+                heard.put(target, e.getMessage());
                 mayHaveApplied |= sent && write;
                 dropConnection();
                 target = next(target);
@@ -137,6 +140,12 @@ final class Session {
                     + " for sure within " + options.requestTimeout().toMillis() + " ms (last: "
                     + (last == null ? "none" : last.getMessage()) + "); it is applied at most once: read the key"
                     + " to find out", last);
+        }
+        if (heard.size() > 1) {
+            StringBuilder b = new StringBuilder("no member of the group took the request within "
+                    + options.requestTimeout().toMillis() + " ms (is a majority of the members up?); last heard:");
+            heard.forEach((m, what) -> b.append("\n  ").append(m).append(": ").append(what));
+            throw new IOException(b.toString(), last);
         }
         throw last != null ? last : new IOException("no member of " + members + " answered within "
                 + options.requestTimeout().toMillis() + " ms");
