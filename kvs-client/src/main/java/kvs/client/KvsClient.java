@@ -253,6 +253,15 @@ public final class KvsClient implements AutoCloseable {
         return r.getInteger().getValue();
     }
 
+    /**
+     * The value of {@code key} as the member this client is connected to holds it now, or {@code
+     * null}: for a replicated group, a stale read that any member answers from its own state,
+     * which may be behind the leader (docs/REPLICATION.md). For a single server, as {@link #get}.
+     */
+    public synchronized byte[] getStale(byte[] key) throws IOException {
+        return connection().value(call(Requests.get(key).setStaleRead(true)));
+    }
+
     /** The value of {@code key}, or {@code null} if the server does not hold it. */
     public synchronized byte[] get(byte[] key) throws IOException {
         return connection().value(call(Requests.get(key)));

@@ -26,6 +26,11 @@ final class GetCommand implements Callable<Integer> {
             + " key prints nothing and exits 3.")
     boolean raw;
 
+    @Option(names = "--stale", description = "In a replicated group: read the first member of --addr that"
+            + " answers, leader or not, from its own state, which may be behind (no round to a majority)."
+            + " Without it, reads go to the leader and see every write acknowledged before them.")
+    boolean stale;
+
     @ParentCommand
     ClientMain main;
 
@@ -36,7 +41,7 @@ final class GetCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         byte[] value;
         try (KvsClient kvs = main.connect()) {
-            value = kvs.get(key.bytes());
+            value = stale ? kvs.getStale(key.bytes()) : kvs.get(key.bytes());
         }
         return print(value, raw, main.stdout, main.out());
     }

@@ -58,6 +58,15 @@ class ClusterCliTest extends CliServerTest {
             assertEquals(0, code, err());
             assertEquals(0, run(new byte[0], "get", "k", "--addr", all), err());
             assertEquals("v\n", out());
+            for (String member : clients) { // each member's own state, once it has applied the set
+                String seen = "";
+                for (int attempt = 0; attempt < 100 && !seen.equals("v\n"); attempt++) {
+                    assertEquals(0, run(new byte[0], "get", "k", "--stale", "--addr", member), err());
+                    seen = out();
+                    Thread.sleep(seen.equals("v\n") ? 0 : 50);
+                }
+                assertEquals("v\n", seen, member);
+            }
             assertEquals(0, run(new byte[0], "cluster", "status", "--addr", all), err());
             String status = out();
             assertTrue(status.contains("leader: n"), status);
