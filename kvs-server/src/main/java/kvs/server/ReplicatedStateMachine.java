@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import kvs.proto.ErrorCode;
+import kvs.proto.LogEntry;
+import kvs.proto.LogEntryResults;
 import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.store.ScanPage;
@@ -47,6 +49,19 @@ final class ReplicatedStateMachine extends BaseStateMachine {
     /** Stops this member: its store could not apply an entry that the others did. */
     private final Runnable halt;
     private volatile boolean halted;
+    /**
+     * Each client's last write applied, for its retries: the same on every member, since every
+     * member applies the same entries in order. The least recently written of more than
+     * {@link #CLIENTS_KEPT} clients are forgotten. Only the apply thread touches it.
+     */
+    private final java.util.LinkedHashMap<com.google.protobuf.ByteString, Applied> clients =
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<com.google.protobuf.ByteString, Applied> e) {
+                    return size() > CLIENTS_KEPT;
+                }
+            };
+    static final int CLIENTS_KEPT = 100_000;
 
     /**
      * @param local applies requests to {@code store} directly (never refusing them for a
@@ -90,22 +105,49 @@ final class ReplicatedStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         var entry = trx.getLogEntry();
         TermIndex at = TermIndex.valueOf(entry);
-        Response response;
+        LogEntryResults.Builder results = LogEntryResults.newBuilder();
         try {
-            Request request = Request.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
-            response = halted ? null : local.handle(request).join();
+            for (Request request : LogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray())
+                    .getRequestsList()) {
+                results.addResponses(apply(at, request));
+            }
         } catch (InvalidProtocolBufferException e) {
-            response = null;
-            LOG.log(Level.ERROR, "log entry " + at + " is not a kvs request: " + e.getMessage());
+            LOG.log(Level.ERROR, "log entry " + at + " is not a kvs log entry: " + e.getMessage());
+            stop(at, null);
         }
+        updateLastAppliedTermIndex(at);
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(results.build().toByteArray())));
+    }
+
+    /**
+     * One write of an entry: applied to the store, unless it is a retry of the last write its
+     * client applied (same client_id and seq), which is answered again as it was.
+     */
+    private Response apply(TermIndex at, Request request) {
+        boolean identified = !request.getClientId().isEmpty() && request.getSeq() > 0;
+        Applied last = identified ? clients.get(request.getClientId()) : null;
+        if (last != null && last.seq == request.getSeq()) {
+            return last.response;
+        }
+        if (last != null && request.getSeq() < last.seq) {
+            return Response.newBuilder().setError(ErrorMapper.error(ErrorCode.BAD_REQUEST, "seq " + request.getSeq()
+                    + " is older than this client's last write (" + last.seq + "): a retry arrives only"
+                    + " for the newest write; nothing applied")).build();
+        }
+        Response response = halted ? null : local.handle(request).join();
         if (response == null || divergent(response)) {
             stop(at, response);
             response = Response.newBuilder().setError(ErrorMapper.error(ErrorCode.OUTCOME_UNKNOWN,
                     "the member that took this write stopped: its store could not apply it; the other"
                             + " members may have; retry with the same client_id and seq")).build();
+        } else if (identified) {
+            clients.put(request.getClientId(), new Applied(request.getSeq(), response));
         }
-        updateLastAppliedTermIndex(at);
-        return CompletableFuture.completedFuture(message(response));
+        return response;
+    }
+
+    /** A client's last write applied: its seq and what it answered. */
+    private record Applied(long seq, Response response) {
     }
 
     /**

@@ -17,13 +17,15 @@ import kvs.proto.BatchWrite;
 import kvs.proto.ClusterStatusReply;
 import kvs.proto.Error;
 import kvs.proto.ErrorCode;
+import kvs.proto.LogEntry;
+import kvs.proto.LogEntryResults;
 import kvs.proto.Member;
 import kvs.proto.Request;
 import kvs.proto.Response;
 import kvs.store.Store;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -57,9 +59,16 @@ final class Replication implements Closeable {
     private final RaftServer server;
     private final RaftGroupId groupId = RaftGroupId.valueOf(GROUP);
     private final RaftPeerId selfId;
-    /** The identity of writes whose request carries none: this server's own, numbered in turn. */
+    /** The identity of this member's log entries and reads in Ratis: its own, numbered in turn. */
     private final ClientId ownClientId = ClientId.randomId();
     private final AtomicLong ownCallIds = new AtomicLong();
+    /** Entries this member has proposed and not yet seen applied: more wait to go together. */
+    private static final int MAX_ENTRIES_IN_FLIGHT = 2;
+    /** Writes go together in one entry up to this many bytes (a larger write goes alone). */
+    private static final long MAX_ENTRY_BYTES = 1024 * 1024;
+    /** Writes waiting for an entry; guarded by {@code this}. */
+    private final List<Pending> pending = new ArrayList<>();
+    private int inFlight;
 
     private Replication(RaftOptions options, RaftServer server) {
         this.options = options;
@@ -99,10 +108,10 @@ final class Replication implements Closeable {
     static Replication start(RaftOptions options, Path dir, Store store, StoreCommands local, Runnable halt)
             throws IOException {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         HostPort self = options.self().raftAddress();
-        NettyConfigKeys.Server.setHost(p, self.host());
-        NettyConfigKeys.Server.setPort(p, self.port());
+        GrpcConfigKeys.Server.setHost(p, self.host());
+        GrpcConfigKeys.Server.setPort(p, self.port());
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir(dir).toFile()));
         long election = options.electionTimeout().toMillis();
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
@@ -161,37 +170,91 @@ final class Replication implements Closeable {
     /**
      * Sends a validated write through the log; completes with the store's response once it is
      * applied on this member. Relative expiry times become absolute here, on this member's clock,
-     * so that every member applies the same times.
+     * so that every member applies the same times. Writes that arrive while earlier entries are on
+     * their way go together into the next entry: Raft's cost is paid once for them all.
      */
     CompletableFuture<Response> write(Request request, long now) {
         long id = request.getId();
         if (!leader()) {
             return CompletableFuture.completedFuture(notLeader(id, "writes go to the leader"));
         }
-        ClientId client;
-        long call;
-        if (request.getClientId().isEmpty()) {
-            client = ownClientId;
-            call = ownCallIds.incrementAndGet();
-        } else {
-            client = ClientId.valueOf(ByteString.copyFrom(request.getClientId().toByteArray()));
-            call = request.getSeq() != 0 ? request.getSeq() : id;
+        Pending p = new Pending(absoluteTimes(request, now), new CompletableFuture<>());
+        List<Pending> batch;
+        synchronized (this) {
+            pending.add(p);
+            batch = inFlight < MAX_ENTRIES_IN_FLIGHT ? takeBatch() : null;
         }
-        Request absolute = absoluteTimes(request, now);
-        return submit(client, call, absolute, RaftClientRequest.writeRequestType())
-                .handle((reply, failure) -> {
-                    if (failure != null) {
-                        return error(id, ErrorCode.OUTCOME_UNKNOWN, unknown(failure));
+        if (batch != null) {
+            propose(batch);
+        }
+        return p.done;
+    }
+
+    /** A write waiting for its entry to be applied. */
+    private record Pending(Request request, CompletableFuture<Response> done) {
+    }
+
+    /** Takes the writes waiting, up to an entry's worth, as one more entry in flight; null if none wait. */
+    private List<Pending> takeBatch() {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        List<Pending> batch = new ArrayList<>();
+        long bytes = 0;
+        while (!pending.isEmpty() && (batch.isEmpty() || bytes + pending.get(0).request.getSerializedSize()
+                <= MAX_ENTRY_BYTES)) {
+            Pending next = pending.remove(0);
+            bytes += next.request.getSerializedSize();
+            batch.add(next);
+        }
+        inFlight++;
+        return batch;
+    }
+
+    /** Appends {@code batch} to the log as one entry; each write gets its own response. */
+    private void propose(List<Pending> batch) {
+        LogEntry.Builder entry = LogEntry.newBuilder();
+        for (Pending p : batch) {
+            entry.addRequests(p.request);
+        }
+        submit(ownClientId, ownCallIds.incrementAndGet(), entry.build().toByteArray(),
+                RaftClientRequest.writeRequestType())
+                .whenComplete((reply, failure) -> {
+                    for (int i = 0; i < batch.size(); i++) {
+                        Pending p = batch.get(i);
+                        p.done.complete(outcome(p.request.getId(), i, reply, failure));
                     }
-                    if (reply.isSuccess()) {
-                        return withId(reply, id);
+                    List<Pending> next;
+                    synchronized (this) {
+                        inFlight--;
+                        next = takeBatch();
                     }
-                    if (reply.getLeaderNotReadyException() != null) {
-                        // Refused before it was appended: a new leader first applies its predecessor's entries.
-                        return error(id, ErrorCode.UNAVAILABLE, "the leader was just elected and is catching up; retry");
+                    if (next != null) {
+                        propose(next);
                     }
-                    return notLeaderOrUnknown(id, reply);
                 });
+    }
+
+    /** What the write at {@code index} of an entry gets, given how the entry fared. */
+    private Response outcome(long id, int index, RaftClientReply reply, Throwable failure) {
+        if (failure != null) {
+            return error(id, ErrorCode.OUTCOME_UNKNOWN, unknown(failure)
+                    + "; the write may or may not apply: retry with the same client_id and seq");
+        }
+        if (reply.isSuccess()) {
+            try {
+                return LogEntryResults.parseFrom(reply.getMessage().getContent().toByteArray())
+                        .getResponses(index).toBuilder().setId(id).build();
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException("a member answered with a message that is not a kvs log entry's"
+                        + " results", e);
+            }
+        }
+        if (reply.getLeaderNotReadyException() != null) {
+            // Refused before it was appended: a new leader first applies its predecessor's entries.
+            return error(id, ErrorCode.UNAVAILABLE, "the leader was just elected and is catching up; retry");
+        }
+        return notLeaderOrUnknown(id, reply);
     }
 
     /**
@@ -207,7 +270,8 @@ final class Replication implements Closeable {
             return CompletableFuture.completedFuture(notLeader(id, "linearizable reads go to the leader;"
                     + " set stale_read to read any member's own state"));
         }
-        return submit(ownClientId, ownCallIds.incrementAndGet(), request, RaftClientRequest.readRequestType())
+        return submit(ownClientId, ownCallIds.incrementAndGet(), request.toByteArray(),
+                RaftClientRequest.readRequestType())
                 .handle((reply, failure) -> {
                     if (failure != null) {
                         return error(id, ErrorCode.UNAVAILABLE, "no majority confirmed this member's lead: "
@@ -222,14 +286,14 @@ final class Replication implements Closeable {
                 });
     }
 
-    private CompletableFuture<RaftClientReply> submit(ClientId client, long call, Request request,
+    private CompletableFuture<RaftClientReply> submit(ClientId client, long call, byte[] message,
             RaftClientRequest.Type type) {
         RaftClientRequest r = RaftClientRequest.newBuilder()
                 .setClientId(client)
                 .setServerId(selfId)
                 .setGroupId(groupId)
                 .setCallId(call)
-                .setMessage(Message.valueOf(ByteString.copyFrom(request.toByteArray())))
+                .setMessage(Message.valueOf(ByteString.copyFrom(message)))
                 .setType(type)
                 .build();
         try {
