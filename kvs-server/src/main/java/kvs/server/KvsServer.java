@@ -159,6 +159,12 @@ public final class KvsServer implements AutoCloseable {
      *     nothing is left running then, and a data directory this start created is removed again
      */
     public static KvsServer start(ServerConfig config) throws IOException {
+        if (config.raft() != null && config.maxValueBytes() > RaftOptions.MAX_VALUE_BYTES) {
+            LOG.log(Level.INFO, "a replicated group takes values up to {0}: --max-value-bytes {1} is lowered"
+                    + " to that", kvs.common.Units.formatSize(RaftOptions.MAX_VALUE_BYTES),
+                    kvs.common.Units.formatSize(config.maxValueBytes()));
+            config = config.withMaxValueBytes(RaftOptions.MAX_VALUE_BYTES);
+        }
         PidFile pidFile = config.pidFile() == null ? null : PidFile.claim(config.pidFile());
         CreatedDirectory created = CreatedDirectory.before(config.dir());
         KvsServer server;

@@ -30,6 +30,11 @@ public record RaftOptions(String selfId, List<Peer> peers, Duration electionTime
     public static final long DEFAULT_SNAPSHOT_EVERY = 100_000;
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     public static final long DEFAULT_LOG_SEGMENT_BYTES = 8L * 1024 * 1024;
+    /**
+     * The largest value a group takes: an entry goes to the followers whole, in one message, and a
+     * 20 MB one held heartbeats back long enough to set off elections over and over (measured).
+     */
+    public static final int MAX_VALUE_BYTES = 4 * 1024 * 1024;
 
     /**
      * One member: its id, the address its Raft traffic goes to, and the address its clients use

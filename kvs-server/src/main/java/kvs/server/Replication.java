@@ -112,6 +112,9 @@ final class Replication implements Closeable {
         HostPort self = options.self().raftAddress();
         GrpcConfigKeys.Server.setHost(p, self.host());
         GrpcConfigKeys.Server.setPort(p, self.port());
+        // Heartbeats on a channel of their own, so that a large entry on its way does not hold
+        // them back past the election timeout (and depose a leader that is only busy).
+        GrpcConfigKeys.Server.setHeartbeatChannel(p, true);
         RaftServerConfigKeys.setStorageDir(p, List.of(raftDir(dir).toFile()));
         long election = options.electionTimeout().toMillis();
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
@@ -124,6 +127,10 @@ final class Replication implements Closeable {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, options.snapshotEvery())));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(options.logSegmentBytes()));
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+        // Room for the largest entry: one request of RaftOptions.MAX_VALUE_BYTES, and its frame.
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(8L * 1024 * 1024));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(8L * 1024 * 1024 + 8));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(32L * 1024 * 1024));
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(5, TimeUnit.MINUTES));
 

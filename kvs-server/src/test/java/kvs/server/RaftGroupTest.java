@@ -136,6 +136,12 @@ class RaftGroupTest {
 
             // A stale read is the follower's own state: it has the write once it has applied it.
             assertEquals("v1", awaitStaleValue(f, "k"));
+
+            // Values up to 4 MiB go through the log; a larger one is refused, nothing applied.
+            String large = "x".repeat(RaftOptions.MAX_VALUE_BYTES);
+            assertTrue(l.call(set(6, "large", large)).hasDone());
+            assertEquals(large.length(), l.call(get(7, "large")).getValue().getValue().size());
+            assertEquals(ErrorCode.TOO_LARGE, l.call(set(8, "larger", large + "x")).getError().getCode());
         }
     }
 
