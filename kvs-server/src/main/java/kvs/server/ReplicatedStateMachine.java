@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import kvs.proto.ClientTable;
+import kvs.proto.ClientWrite;
 import kvs.proto.ErrorCode;
 import kvs.proto.LogEntry;
 import kvs.proto.LogEntryResults;
@@ -62,6 +64,8 @@ final class ReplicatedStateMachine extends BaseStateMachine {
                 }
             };
     static final int CLIENTS_KEPT = 100_000;
+    /** The client table's file in a snapshot directory. */
+    static final String CLIENTS_FILE = "CLIENTS";
 
     /**
      * @param local applies requests to {@code store} directly (never refusing them for a
@@ -81,6 +85,7 @@ final class ReplicatedStateMachine extends BaseStateMachine {
             SnapshotInfo latest = snapshots.getLatestSnapshot();
             if (latest != null) {
                 // The store was restored from this snapshot before it was opened (Replication.start).
+                loadClients(RaftSnapshots.latest(snapshotsDir()));
                 updateLastAppliedTermIndex(latest.getTermIndex());
             }
         });
@@ -206,6 +211,7 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         Path target = snapshots.newSnapshotDir(applied);
         RaftSnapshots.deleteTree(target); // cut short by a crash: never sealed
         store.backup(target);
+        saveClients(target);
         RaftSnapshots.seal(target);
         LOG.log(Level.INFO, "snapshot at log entry " + applied + " in " + target);
         return applied.getIndex();
@@ -221,12 +227,36 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         Path snapshot = RaftSnapshots.latest(snapshotsDir());
         if (snapshot != null) {
             loadInto(snapshot, store);
+            loadClients(snapshot);
             setLastAppliedTermIndex(RaftSnapshots.termIndex(snapshot));
             LOG.log(Level.INFO, "store loaded from the snapshot " + snapshot.getFileName() + " sent by the leader");
         }
         if (getLifeCycleState() == LifeCycle.State.PAUSED) {
             getLifeCycle().transition(LifeCycle.State.STARTING);
             getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** The client table, beside the store's files in a snapshot, fsynced. */
+    private void saveClients(Path snapshot) throws IOException {
+        ClientTable.Builder table = ClientTable.newBuilder();
+        clients.forEach((id, applied) -> table.addWrites(ClientWrite.newBuilder().setClientId(id)
+                .setSeq(applied.seq).setResponse(applied.response)));
+        Path file = snapshot.resolve(CLIENTS_FILE);
+        Files.write(file, table.build().toByteArray());
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** The client table a snapshot holds (none in one made before the table was kept). */
+    private void loadClients(Path snapshot) throws IOException {
+        clients.clear();
+        Path file = snapshot.resolve(CLIENTS_FILE);
+        if (Files.exists(file)) {
+            for (ClientWrite w : ClientTable.parseFrom(Files.readAllBytes(file)).getWritesList()) {
+                clients.put(w.getClientId(), new Applied(w.getSeq(), w.getResponse()));
+            }
         }
     }
 
