@@ -223,6 +223,48 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * Fails: a member applies an entry by its own clock at the time it applies it, so a write whose
+     * effect depends on whether a key has expired (incr, a conditional set, expire, persist, a
+     * batch's conditions) can apply differently on a member that applies it later (a restart's
+     * replay, a member catching up, a lagging or skewed follower): here the leader's incr kept n's
+     * expiry (11, gone at 1.5 s), the late member found n expired and made n = 1 with no expiry.
+     * A fix needs the leader's time in each entry and a store clock pinned to it while applying,
+     * sweeps and compaction included: not small.
+     */
+    @org.junit.jupiter.api.Disabled("Issue 15: applying an entry depends on the member's clock at apply time")
+    @Test
+    void aWriteThatDependsOnExpiry_appliesTheSameOnAMemberThatAppliesItLate() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int late = (leader + 1) % 3;
+        members.get(late).close();
+        members.set(late, null);
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            Request withTtl = set(1, "n", "10");
+            withTtl = withTtl.toBuilder().setSet(withTtl.getSet().toBuilder().setTtlMs(1500)).build();
+            assertTrue(l.call(withTtl).hasDone());
+            // Applied on the leader while n is live: 11, keeping n's expiry.
+            assertEquals(11, l.call(Request.newBuilder().setId(2)
+                    .setIncr(Incr.newBuilder().setKey(ByteString.copyFromUtf8("n")).setBy(1)).build())
+                    .getInteger().getValue());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!l.call(get(3, "n")).hasNotFound() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(l.call(get(4, "n")).hasNotFound(), "n expired on the leader");
+            assertTrue(l.call(set(5, "last", "x")).hasDone());
+        }
+        // The member that was down applies the same entries from the log, after n's expiry.
+        members.set(late, start(late + 1));
+        try (RawSocket c = new RawSocket(address(peers.get(late)))) {
+            assertEquals("x", awaitStaleValue(c, "last"));
+            Response n = c.call(get(6, "n").toBuilder().setStaleRead(true).build());
+            assertTrue(n.hasNotFound(), "every member applies the same entries to the same state, but this"
+                    + " one has " + n);
+        }
+    }
+
     @Test
     void peersSpec_isCheckedWithMessagesThatSayWhatIsWrong() {
         assertTrue(assertThrowsMessage(() -> RaftOptions.parsePeers("n1")).contains("ID=HOST:PORT"));
