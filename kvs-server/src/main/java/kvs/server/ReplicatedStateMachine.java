@@ -82,6 +82,7 @@ final class ReplicatedStateMachine extends BaseStateMachine {
             if (latest != null) {
                 // The store was restored from this snapshot before it was opened (Replication.start).
                 updateLastAppliedTermIndex(latest.getTermIndex());
+                readClients(snapshots.newSnapshotDir(latest.getTermIndex()));
             }
         });
     }
@@ -206,6 +207,7 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         Path target = snapshots.newSnapshotDir(applied);
         RaftSnapshots.deleteTree(target); // cut short by a crash: never sealed
         store.backup(target);
+        writeClients(target);
         RaftSnapshots.seal(target);
         LOG.log(Level.INFO, "snapshot at log entry " + applied + " in " + target);
         return applied.getIndex();
@@ -221,12 +223,58 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         Path snapshot = RaftSnapshots.latest(snapshotsDir());
         if (snapshot != null) {
             loadInto(snapshot, store);
+            readClients(snapshot);
             setLastAppliedTermIndex(RaftSnapshots.termIndex(snapshot));
             LOG.log(Level.INFO, "store loaded from the snapshot " + snapshot.getFileName() + " sent by the leader");
         }
         if (getLifeCycleState() == LifeCycle.State.PAUSED) {
             getLifeCycle().transition(LifeCycle.State.STARTING);
             getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** The file of a snapshot that holds the table of clients' newest writes as it was at its index. */
+    static final String CLIENTS_FILE = "clients";
+
+    /**
+     * Writes the table of clients' newest writes into {@code snapshot}, fsynced: a member that
+     * restarts from it, or is sent it, answers a retry of a write applied before it as the others
+     * do, instead of applying it again.
+     */
+    private void writeClients(Path snapshot) throws IOException {
+        Path file = snapshot.resolve(CLIENTS_FILE);
+        try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(file)))) {
+            out.writeInt(clients.size());
+            for (var e : clients.entrySet()) { // least recently written first
+                out.writeInt(e.getKey().size());
+                e.getKey().writeTo(out);
+                out.writeLong(e.getValue().seq);
+                byte[] response = e.getValue().response.toByteArray();
+                out.writeInt(response.length);
+                out.write(response);
+            }
+        }
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Makes the table of clients' newest writes the one {@code snapshot} holds (none in an older one). */
+    private void readClients(Path snapshot) throws IOException {
+        clients.clear();
+        Path file = snapshot.resolve(CLIENTS_FILE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+            for (int n = in.readInt(); n > 0; n--) {
+                byte[] id = new byte[in.readInt()];
+                in.readFully(id);
+                long seq = in.readLong();
+                byte[] response = new byte[in.readInt()];
+                in.readFully(response);
+                clients.put(com.google.protobuf.ByteString.copyFrom(id), new Applied(seq, Response.parseFrom(response)));
+            }
         }
     }
 

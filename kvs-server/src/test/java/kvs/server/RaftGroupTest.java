@@ -224,6 +224,35 @@ class RaftGroupTest {
     }
 
     /**
+     * A member that restarts rebuilds its table of clients' newest writes from the log after its
+     * snapshot, and one is taken when it stops: a retry of a write applied before then must still
+     * apply once on it, as on the others, or the members' states part.
+     */
+    @Test
+    void aRetryAfterAMembersRestart_appliesOnceOnEveryMember() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int restarted = (leader + 1) % 3;
+        ByteString client = ByteString.copyFrom(new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6});
+        Request incr = Request.newBuilder().setId(1).setClientId(client).setSeq(1)
+                .setIncr(Incr.newBuilder().setKey(ByteString.copyFromUtf8("n")).setBy(5)).build();
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            assertEquals(5, l.call(incr).getInteger().getValue());
+        }
+        members.get(restarted).close();
+        members.set(restarted, start(restarted + 1));
+        try (RawSocket l = new RawSocket(address(peers.get(leader)));
+                RawSocket r = new RawSocket(address(peers.get(restarted)))) {
+            // The client's answer was lost: it retries, with the same client id and seq.
+            assertEquals(5, l.call(incr.toBuilder().setId(2).build()).getInteger().getValue());
+            assertTrue(l.call(set(3, "last", "x")).hasDone());
+            assertEquals("x", awaitStaleValue(r, "last"));
+            assertEquals("5", r.call(get(4, "n").toBuilder().setStaleRead(true).build()).getValue().getValue()
+                    .toStringUtf8(), "the restarted member applied the retry again");
+        }
+    }
+
+    /**
      * Fails: a member applies an entry by its own clock at the time it applies it, so a write whose
      * effect depends on whether a key has expired (incr, a conditional set, expire, persist, a
      * batch's conditions) can apply differently on a member that applies it later (a restart's
