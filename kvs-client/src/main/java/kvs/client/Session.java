@@ -191,7 +191,8 @@ final class Session {
         }
         dropConnection();
         connection = Connection.connect(address, new ClientOptions(java.time.Duration.ofMillis(
-                Math.min(options.connectTimeout().toMillis(), leftMs)), options.requestTimeout()));
+                options.connectTimeout().isZero() ? leftMs : Math.min(options.connectTimeout().toMillis(), leftMs)),
+                options.requestTimeout()));
         return connection;
     }
 
