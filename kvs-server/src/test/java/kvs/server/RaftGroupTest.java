@@ -253,6 +253,53 @@ class RaftGroupTest {
     }
 
     /**
+     * A member whose store cannot apply an entry the others applied (here its keydir budget) stops,
+     * as docs/REPLICATION.md says; it must exit with a failure, not as after a clean shutdown, so
+     * that a supervisor or an operator sees that it needs fixing.
+     */
+    @Test
+    void aMemberWhoseStoreCannotApplyAnEntry_exitsWithAFailure() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int weak = (leader + 1) % 3;
+        members.get(weak).close();
+        members.set(weak, null);
+        RaftOptions.Peer self = peers.get(weak);
+        int[] exit = {-1};
+        Thread member = new Thread(() -> exit[0] = ServerMain.commandLine().execute("--addr",
+                self.clientAddress().toString(), "--dir", dir.resolve(self.id()).toString(), "--raft-id", self.id(),
+                "--raft-peers", peersSpec, "--raft-election-timeout", "300ms", "--max-keydir-bytes", "1048576"));
+        member.start();
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            assertTrue(l.call(set(1, "before", "x")).hasDone());
+            RawSocket connected = null;
+            for (int attempt = 0; connected == null && attempt < 400 && member.isAlive(); attempt++) {
+                try {
+                    connected = new RawSocket(address(self));
+                } catch (java.net.ConnectException notYet) {
+                    Thread.sleep(50);
+                }
+            }
+            try (RawSocket w = connected) {
+                assertTrue(w != null, "the member did not start listening");
+                assertEquals("x", awaitStaleValue(w, "before"));
+            }
+            // About 1,000 bytes a key: a few thousand keys are past the weak member's 1 MiB.
+            for (int r = 0; r < 40 && member.isAlive(); r++) {
+                kvs.proto.SetMany.Builder many = kvs.proto.SetMany.newBuilder();
+                for (int k = 0; k < 100; k++) {
+                    many.addSets(kvs.proto.Set.newBuilder().setKey(ByteString.copyFromUtf8(
+                            String.format("%04d-%04d-", r, k) + "k".repeat(990))).setValue(ByteString.copyFromUtf8("v")));
+                }
+                assertTrue(l.call(Request.newBuilder().setId(10 + r).setSetMany(many).build()).hasDone());
+            }
+        }
+        member.join(Duration.ofSeconds(60).toMillis());
+        assertTrue(!member.isAlive(), "the member whose store could not apply an entry did not stop");
+        assertTrue(exit[0] != 0, "the member whose store could not apply an entry exited with " + exit[0]);
+    }
+
+    /**
      * Fails: a member applies an entry by its own clock at the time it applies it, so a write whose
      * effect depends on whether a key has expired (incr, a conditional set, expire, persist, a
      * batch's conditions) can apply differently on a member that applies it later (a restart's
