@@ -97,6 +97,11 @@ public final class Connection implements AutoCloseable {
         }
     }
 
+    /** Waits at most {@code ms} (at least 1) for each response from now on. */
+    void responseTimeout(long ms) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, ms)));
+    }
+
     public HostPort address() {
         return address;
     }

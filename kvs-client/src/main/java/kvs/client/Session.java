@@ -106,7 +106,10 @@ final class Session {
         for (int attempt = 0; attempt < MAX_ATTEMPTS && System.nanoTime() < deadline; attempt++) {
             boolean sent = false;
             try {
-                Connection c = connectionTo(target);
+                // Only the call's time left: a member that never answers must not keep it longer.
+                long leftMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                Connection c = connectionTo(target, leftMs);
+                c.responseTimeout(leftMs);
                 c.send(request);
                 sent = true;
                 return c.receive();
@@ -122,6 +125,13 @@ final class Session {
                     case UNAVAILABLE -> {
                         // A leader just elected, or a member shutting down: wait, then the next one.
                         target = attempt % 4 == 3 ? next(target) : target;
+                    }
+                    case RESOURCE_EXHAUSTED -> {
+                        // Refused before the log (a member's memory budget): it settles nothing
+                        // about an earlier attempt that may have applied, so that one's retry goes on.
+                        if (!mayHaveApplied) {
+                            throw e;
+                        }
                     }
                     default -> throw e;
                 }
@@ -175,12 +185,14 @@ final class Session {
         return members.get((i + 1) % members.size());
     }
 
-    private Connection connectionTo(HostPort address) throws IOException {
+    private Connection connectionTo(HostPort address, long leftMs) throws IOException {
         if (connection != null && connection.address().equals(address) && connection.usable()) {
             return connection;
         }
         dropConnection();
-        connection = Connection.connect(address, options);
+        connection = Connection.connect(address, new ClientOptions(java.time.Duration.ofMillis(
+                options.connectTimeout().isZero() ? leftMs : Math.min(options.connectTimeout().toMillis(), leftMs)),
+                options.requestTimeout()));
         return connection;
     }
 

@@ -76,6 +76,8 @@ public final class KvsServer implements AutoCloseable {
     /** Set once the requests already read are answered: any later one is refused. */
     private volatile boolean closing;
     private volatile IOException closeFailure;
+    /** Set when this member stops because its store could not apply a replicated write. */
+    private volatile boolean halted;
     private boolean closeStarted;
     /** A replicated member's Raft server, or null: a single server. */
     private final Replication replication;
@@ -307,11 +309,17 @@ public final class KvsServer implements AutoCloseable {
 
     /** Stops this server, from another thread: its store could not apply a replicated write. */
     private void halt() {
+        halted = true;
         try {
             close();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.ERROR, "stopping after a failed apply: " + e.getMessage());
         }
+    }
+
+    /** Whether this member stopped because its store could not apply a replicated write: a failure. */
+    public boolean halted() {
+        return halted;
     }
 
     /** Why closing the store failed, or null: a failed close is a failed shutdown. */

@@ -312,6 +312,10 @@ public final class ServerMain implements Callable<Integer> {
                     server.closeFailure().getMessage());
             return 1;
         }
+        if (server.halted()) {
+            LOG.log(Level.ERROR, "kvs-server stopped: its store could not apply a replicated write (see above)");
+            return 1;
+        }
         LOG.log(Level.INFO, "kvs-server stopped");
         return 0;
     }

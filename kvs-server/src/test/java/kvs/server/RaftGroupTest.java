@@ -236,6 +236,124 @@ class RaftGroupTest {
         }
     }
 
+    /**
+     * A member that restarts rebuilds its table of clients' newest writes from the log after its
+     * snapshot, and one is taken when it stops: a retry of a write applied before then must still
+     * apply once on it, as on the others, or the members' states part.
+     */
+    @Test
+    void aRetryAfterAMembersRestart_appliesOnceOnEveryMember() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int restarted = (leader + 1) % 3;
+        ByteString client = ByteString.copyFrom(new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6});
+        Request incr = Request.newBuilder().setId(1).setClientId(client).setSeq(1)
+                .setIncr(Incr.newBuilder().setKey(ByteString.copyFromUtf8("n")).setBy(5)).build();
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            assertEquals(5, l.call(incr).getInteger().getValue());
+        }
+        members.get(restarted).close();
+        members.set(restarted, start(restarted + 1));
+        try (RawSocket l = new RawSocket(address(peers.get(leader)));
+                RawSocket r = new RawSocket(address(peers.get(restarted)))) {
+            // The client's answer was lost: it retries, with the same client id and seq.
+            assertEquals(5, l.call(incr.toBuilder().setId(2).build()).getInteger().getValue());
+            assertTrue(l.call(set(3, "last", "x")).hasDone());
+            assertEquals("x", awaitStaleValue(r, "last"));
+            assertEquals("5", r.call(get(4, "n").toBuilder().setStaleRead(true).build()).getValue().getValue()
+                    .toStringUtf8(), "the restarted member applied the retry again");
+        }
+    }
+
+    /**
+     * A member whose store cannot apply an entry the others applied (here its keydir budget) stops,
+     * as docs/REPLICATION.md says; it must exit with a failure, not as after a clean shutdown, so
+     * that a supervisor or an operator sees that it needs fixing.
+     */
+    @Test
+    void aMemberWhoseStoreCannotApplyAnEntry_exitsWithAFailure() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int weak = (leader + 1) % 3;
+        members.get(weak).close();
+        members.set(weak, null);
+        RaftOptions.Peer self = peers.get(weak);
+        int[] exit = {-1};
+        Thread member = new Thread(() -> exit[0] = ServerMain.commandLine().execute("--addr",
+                self.clientAddress().toString(), "--dir", dir.resolve(self.id()).toString(), "--raft-id", self.id(),
+                "--raft-peers", peersSpec, "--raft-election-timeout", "300ms", "--max-keydir-bytes", "1048576"));
+        member.start();
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            assertTrue(l.call(set(1, "before", "x")).hasDone());
+            RawSocket connected = null;
+            for (int attempt = 0; connected == null && attempt < 400 && member.isAlive(); attempt++) {
+                try {
+                    connected = new RawSocket(address(self));
+                } catch (java.net.ConnectException notYet) {
+                    Thread.sleep(50);
+                }
+            }
+            try (RawSocket w = connected) {
+                assertTrue(w != null, "the member did not start listening");
+                assertEquals("x", awaitStaleValue(w, "before"));
+            }
+            // About 1,000 bytes a key: a few thousand keys are past the weak member's 1 MiB.
+            for (int r = 0; r < 40 && member.isAlive(); r++) {
+                kvs.proto.SetMany.Builder many = kvs.proto.SetMany.newBuilder();
+                for (int k = 0; k < 100; k++) {
+                    many.addSets(kvs.proto.Set.newBuilder().setKey(ByteString.copyFromUtf8(
+                            String.format("%04d-%04d-", r, k) + "k".repeat(990))).setValue(ByteString.copyFromUtf8("v")));
+                }
+                assertTrue(l.call(Request.newBuilder().setId(10 + r).setSetMany(many).build()).hasDone());
+            }
+        }
+        member.join(Duration.ofSeconds(60).toMillis());
+        assertTrue(!member.isAlive(), "the member whose store could not apply an entry did not stop");
+        assertTrue(exit[0] != 0, "the member whose store could not apply an entry exited with " + exit[0]);
+    }
+
+    /**
+     * Fails: a member applies an entry by its own clock at the time it applies it, so a write whose
+     * effect depends on whether a key has expired (incr, a conditional set, expire, persist, a
+     * batch's conditions) can apply differently on a member that applies it later (a restart's
+     * replay, a member catching up, a lagging or skewed follower): here the leader's incr kept n's
+     * expiry (11, gone at 1.5 s), the late member found n expired and made n = 1 with no expiry.
+     * A fix needs the leader's time in each entry and a store clock pinned to it while applying,
+     * sweeps and compaction included: not small.
+     */
+    @org.junit.jupiter.api.Disabled("Issue 15: applying an entry depends on the member's clock at apply time")
+    @Test
+    void aWriteThatDependsOnExpiry_appliesTheSameOnAMemberThatAppliesItLate() throws Exception {
+        startGroup(3);
+        int leader = awaitLeader();
+        int late = (leader + 1) % 3;
+        members.get(late).close();
+        members.set(late, null);
+        try (RawSocket l = new RawSocket(address(peers.get(leader)))) {
+            Request withTtl = set(1, "n", "10");
+            withTtl = withTtl.toBuilder().setSet(withTtl.getSet().toBuilder().setTtlMs(1500)).build();
+            assertTrue(l.call(withTtl).hasDone());
+            // Applied on the leader while n is live: 11, keeping n's expiry.
+            assertEquals(11, l.call(Request.newBuilder().setId(2)
+                    .setIncr(Incr.newBuilder().setKey(ByteString.copyFromUtf8("n")).setBy(1)).build())
+                    .getInteger().getValue());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!l.call(get(3, "n")).hasNotFound() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(l.call(get(4, "n")).hasNotFound(), "n expired on the leader");
+            assertTrue(l.call(set(5, "last", "x")).hasDone());
+        }
+        // The member that was down applies the same entries from the log, after n's expiry.
+        members.set(late, start(late + 1));
+        try (RawSocket c = new RawSocket(address(peers.get(late)))) {
+            assertEquals("x", awaitStaleValue(c, "last"));
+            Response n = c.call(get(6, "n").toBuilder().setStaleRead(true).build());
+            assertTrue(n.hasNotFound(), "every member applies the same entries to the same state, but this"
+                    + " one has " + n);
+        }
+    }
+
     @Test
     void peersSpec_isCheckedWithMessagesThatSayWhatIsWrong() {
         assertTrue(assertThrowsMessage(() -> RaftOptions.parsePeers("n1")).contains("ID=HOST:PORT"));
