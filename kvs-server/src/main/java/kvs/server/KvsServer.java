@@ -82,7 +82,7 @@ public final class KvsServer implements AutoCloseable {
     /** A replicated member's Raft server, or null: a single server. */
     private final Replication replication;
 
-    private KvsServer(ServerConfig config, Store store, PidFile pidFile) throws IOException {
+    private KvsServer(ServerConfig config, Store store, LogClock logClock, PidFile pidFile) throws IOException {
         this.config = config;
         this.store = store;
         this.pidFile = pidFile;
@@ -103,7 +103,8 @@ public final class KvsServer implements AutoCloseable {
         if (config.raft() != null) {
             // Every member applies every entry, shutting down or not: the log's applier never refuses.
             StoreCommands local = new StoreCommands(store, config, () -> false, stats);
-            replication = Replication.start(config.raft(), config.dir(), store, local, this::halt);
+            replication = Replication.start(config.raft(), config.dir(), store, logClock, config.store().clock(),
+                    local, this::halt);
             commands.replicate(replication, local);
         } else {
             replication = null;
@@ -172,17 +173,19 @@ public final class KvsServer implements AutoCloseable {
         KvsServer server;
         try {
             Store store;
+            LogClock logClock = null;
             if (config.raft() != null) {
                 // The Raft log is what is durable; the store is rebuilt from the snapshot and the log.
                 Replication.restoreStore(config.dir());
+                logClock = new LogClock();
                 store = Store.open(Replication.storeDir(config.dir()),
-                        config.store().withSync(kvs.store.SyncPolicy.NEVER));
+                        config.store().withSync(kvs.store.SyncPolicy.NEVER).withClock(logClock));
             } else {
                 store = config.salvage() ? Store.openSalvaging(config.dir(), config.store())
                         : Store.open(config.dir(), config.store());
             }
             try {
-                server = new KvsServer(config, store, pidFile);
+                server = new KvsServer(config, store, logClock, pidFile);
             } catch (IOException | RuntimeException e) {
                 closeAfter(e, store);
                 throw e;

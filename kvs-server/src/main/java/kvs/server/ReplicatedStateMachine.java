@@ -46,6 +46,8 @@ final class ReplicatedStateMachine extends BaseStateMachine {
     private static final System.Logger LOG = System.getLogger(ReplicatedStateMachine.class.getName());
 
     private final Store store;
+    /** The store's clock: each entry is applied at its own time, the same on every member. */
+    private final LogClock clock;
     private final StoreCommands local;
     private final RaftSnapshots snapshots = new RaftSnapshots();
     /** Stops this member: its store could not apply an entry that the others did. */
@@ -71,8 +73,9 @@ final class ReplicatedStateMachine extends BaseStateMachine {
      * @param local applies requests to {@code store} directly (never refusing them for a
      *     shutdown: every member must apply every entry)
      */
-    ReplicatedStateMachine(Store store, StoreCommands local, Runnable halt) {
+    ReplicatedStateMachine(Store store, LogClock clock, StoreCommands local, Runnable halt) {
         this.store = store;
+        this.clock = clock;
         this.local = local;
         this.halt = halt;
     }
@@ -112,8 +115,9 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         TermIndex at = TermIndex.valueOf(entry);
         LogEntryResults.Builder results = LogEntryResults.newBuilder();
         try {
-            for (Request request : LogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray())
-                    .getRequestsList()) {
+            LogEntry logEntry = LogEntry.parseFrom(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            clock.advanceTo(logEntry.getTimeMs());
+            for (Request request : logEntry.getRequestsList()) {
                 results.addResponses(apply(at, request));
             }
         } catch (InvalidProtocolBufferException e) {
@@ -226,8 +230,8 @@ final class ReplicatedStateMachine extends BaseStateMachine {
     public synchronized void reinitialize() throws IOException {
         Path snapshot = RaftSnapshots.latest(snapshotsDir());
         if (snapshot != null) {
+            loadClients(snapshot); // first: it sets the log's time, at which the snapshot's keys are read
             loadInto(snapshot, store);
-            loadClients(snapshot);
             setLastAppliedTermIndex(RaftSnapshots.termIndex(snapshot));
             LOG.log(Level.INFO, "store loaded from the snapshot " + snapshot.getFileName() + " sent by the leader");
         }
@@ -239,7 +243,7 @@ final class ReplicatedStateMachine extends BaseStateMachine {
 
     /** The client table, beside the store's files in a snapshot, fsynced. */
     private void saveClients(Path snapshot) throws IOException {
-        ClientTable.Builder table = ClientTable.newBuilder();
+        ClientTable.Builder table = ClientTable.newBuilder().setTimeMs(clock.millis());
         clients.forEach((id, applied) -> table.addWrites(ClientWrite.newBuilder().setClientId(id)
                 .setSeq(applied.seq).setResponse(applied.response)));
         Path file = snapshot.resolve(CLIENTS_FILE);
@@ -254,7 +258,9 @@ final class ReplicatedStateMachine extends BaseStateMachine {
         clients.clear();
         Path file = snapshot.resolve(CLIENTS_FILE);
         if (Files.exists(file)) {
-            for (ClientWrite w : ClientTable.parseFrom(Files.readAllBytes(file)).getWritesList()) {
+            ClientTable table = ClientTable.parseFrom(Files.readAllBytes(file));
+            clock.advanceTo(table.getTimeMs());
+            for (ClientWrite w : table.getWritesList()) {
                 clients.put(w.getClientId(), new Applied(w.getSeq(), w.getResponse()));
             }
         }

@@ -70,10 +70,42 @@ final class Replication implements Closeable {
     private final List<Pending> pending = new ArrayList<>();
     private int inFlight;
 
-    private Replication(RaftOptions options, RaftServer server) {
+    /** This member's own clock, the leader's time for the entries it proposes. */
+    private final java.time.Clock wallClock;
+    /** The newest time this member gave an entry: entries it proposes never go back in time. */
+    private long lastProposedTime;
+    /** Proposes an empty entry when the log has been idle a second, so that the log's time moves. */
+    private final java.util.concurrent.ScheduledExecutorService ticker;
+
+    private Replication(RaftOptions options, RaftServer server, java.time.Clock wallClock) {
         this.options = options;
         this.server = server;
         this.selfId = RaftPeerId.valueOf(options.selfId());
+        this.wallClock = wallClock;
+        this.ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kvs-raft-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How often an idle leader moves the log's time on: expiry lags the leader's clock by at most this. */
+    static final long TICK_MS = 1000;
+
+    /** On an idle leader, an entry of no writes, carrying only the time. */
+    private void tick() {
+        boolean propose;
+        synchronized (this) {
+            propose = leader() && inFlight == 0 && pending.isEmpty()
+                    && wallClock.millis() - lastProposedTime >= TICK_MS;
+            if (propose) {
+                inFlight++;
+            }
+        }
+        if (propose) {
+            propose(List.of());
+        }
     }
 
     /**
@@ -105,8 +137,8 @@ final class Replication implements Closeable {
     }
 
     /** Starts this member; it joins (or forms, with the others) the group its options name. */
-    static Replication start(RaftOptions options, Path dir, Store store, StoreCommands local, Runnable halt)
-            throws IOException {
+    static Replication start(RaftOptions options, Path dir, Store store, LogClock logClock,
+            java.time.Clock wallClock, StoreCommands local, Runnable halt) throws IOException {
         RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         HostPort self = options.self().raftAddress();
@@ -145,7 +177,7 @@ final class Replication implements Closeable {
         RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(GROUP), peers);
         boolean fresh = RaftSnapshots.latest(RaftSnapshots.stateMachineDir(raftDir(dir), GROUP)) == null
                 && !java.nio.file.Files.exists(raftDir(dir).resolve(GROUP.toString()));
-        ReplicatedStateMachine machine = new ReplicatedStateMachine(store, local, halt);
+        ReplicatedStateMachine machine = new ReplicatedStateMachine(store, logClock, local, halt);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(options.selfId()))
                 .setGroup(group)
@@ -155,7 +187,7 @@ final class Replication implements Closeable {
                 .build();
         server.start();
         LOG.log(Level.INFO, "member " + options.selfId() + " of " + peers.size() + " started, Raft on " + self);
-        return new Replication(options, server);
+        return new Replication(options, server, wallClock);
     }
 
     /** Whether {@code request} changes the store, so goes through the log. */
@@ -180,12 +212,12 @@ final class Replication implements Closeable {
      * so that every member applies the same times. Writes that arrive while earlier entries are on
      * their way go together into the next entry: Raft's cost is paid once for them all.
      */
-    CompletableFuture<Response> write(Request request, long now) {
+    CompletableFuture<Response> write(Request request) {
         long id = request.getId();
         if (!leader()) {
             return CompletableFuture.completedFuture(notLeader(id, "writes go to the leader"));
         }
-        Pending p = new Pending(absoluteTimes(request, now), new CompletableFuture<>());
+        Pending p = new Pending(absoluteTimes(request, wallClock.millis()), new CompletableFuture<>());
         List<Pending> batch;
         synchronized (this) {
             pending.add(p);
@@ -223,6 +255,10 @@ final class Replication implements Closeable {
         LogEntry.Builder entry = LogEntry.newBuilder();
         for (Pending p : batch) {
             entry.addRequests(p.request);
+        }
+        synchronized (this) {
+            lastProposedTime = Math.max(lastProposedTime, wallClock.millis());
+            entry.setTimeMs(lastProposedTime);
         }
         submit(ownClientId, ownCallIds.incrementAndGet(), entry.build().toByteArray(),
                 RaftClientRequest.writeRequestType())
@@ -436,6 +472,7 @@ final class Replication implements Closeable {
 
     @Override
     public void close() throws IOException {
+        ticker.shutdownNow();
         server.close();
     }
 }

@@ -161,7 +161,7 @@ final class StoreCommands {
         Replication replicated = replication;
         if (replicated != null) {
             if (Replication.isWrite(request)) {
-                return replicated.write(request, store.now());
+                return replicated.write(request);
             }
             if (Replication.isRead(request)) {
                 return request.getStaleRead() ? local.apply(request, mayWait) : replicated.read(request, local);

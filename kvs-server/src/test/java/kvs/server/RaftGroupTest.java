@@ -321,7 +321,6 @@ class RaftGroupTest {
      * A fix needs the leader's time in each entry and a store clock pinned to it while applying,
      * sweeps and compaction included: not small.
      */
-    @org.junit.jupiter.api.Disabled("Issue 15: applying an entry depends on the member's clock at apply time")
     @Test
     void aWriteThatDependsOnExpiry_appliesTheSameOnAMemberThatAppliesItLate() throws Exception {
         startGroup(3);
