@@ -77,11 +77,16 @@ final class Replication implements Closeable {
     /** Proposes an empty entry when the log has been idle a second, so that the log's time moves. */
     private final java.util.concurrent.ScheduledExecutorService ticker;
 
-    private Replication(RaftOptions options, RaftServer server, java.time.Clock wallClock) {
+    /** Whether the store holds keys that expire: only then need the log's time move when idle. */
+    private final java.util.function.BooleanSupplier expiring;
+
+    private Replication(RaftOptions options, RaftServer server, java.time.Clock wallClock,
+            java.util.function.BooleanSupplier expiring) {
         this.options = options;
         this.server = server;
         this.selfId = RaftPeerId.valueOf(options.selfId());
         this.wallClock = wallClock;
+        this.expiring = expiring;
         this.ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvs-raft-ticker");
             t.setDaemon(true);
@@ -93,11 +98,11 @@ final class Replication implements Closeable {
     /** How often an idle leader moves the log's time on: expiry lags the leader's clock by at most this. */
     static final long TICK_MS = 1000;
 
-    /** On an idle leader, an entry of no writes, carrying only the time. */
+    /** On an idle leader of a store with keys that expire, an entry of no writes, carrying only the time. */
     private void tick() {
         boolean propose;
         synchronized (this) {
-            propose = leader() && inFlight == 0 && pending.isEmpty()
+            propose = expiring.getAsBoolean() && leader() && inFlight == 0 && pending.isEmpty()
                     && wallClock.millis() - lastProposedTime >= TICK_MS;
             if (propose) {
                 inFlight++;
@@ -187,7 +192,7 @@ final class Replication implements Closeable {
                 .build();
         server.start();
         LOG.log(Level.INFO, "member " + options.selfId() + " of " + peers.size() + " started, Raft on " + self);
-        return new Replication(options, server, wallClock);
+        return new Replication(options, server, wallClock, () -> store.stats().keysWithExpiry() > 0);
     }
 
     /** Whether {@code request} changes the store, so goes through the log. */
