@@ -119,11 +119,6 @@ final class RaftSnapshots implements StateMachineStorage {
         }
     }
 
-    /** Files of a snapshot that are the store's (all but the marker). */
-    static boolean isStoreFile(Path f) {
-        return !f.getFileName().toString().equals(MARKER);
-    }
-
     @Override
     public void format() {
     }

@@ -67,7 +67,7 @@ final class Replication implements Closeable {
     /** Writes go together in one entry up to this many bytes (a larger write goes alone). */
     private static final long MAX_ENTRY_BYTES = 1024 * 1024;
     /** Writes waiting for an entry; guarded by {@code this}. */
-    private final List<Pending> pending = new ArrayList<>();
+    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
     private int inFlight;
 
     /** This member's own clock, the leader's time for the entries it proposes. */
@@ -245,9 +245,9 @@ final class Replication implements Closeable {
         }
         List<Pending> batch = new ArrayList<>();
         long bytes = 0;
-        while (!pending.isEmpty() && (batch.isEmpty() || bytes + pending.get(0).request.getSerializedSize()
+        while (!pending.isEmpty() && (batch.isEmpty() || bytes + pending.peekFirst().request.getSerializedSize()
                 <= MAX_ENTRY_BYTES)) {
-            Pending next = pending.remove(0);
+            Pending next = pending.removeFirst();
             bytes += next.request.getSerializedSize();
             batch.add(next);
         }
